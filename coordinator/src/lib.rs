@@ -1,0 +1,1 @@
+//! ZooKeeper's replicated state machine: the znode tree, sessions and watches.

@@ -1,0 +1,1 @@
+//! Stateright models of the protocols crate's cores.

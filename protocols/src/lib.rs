@@ -1,0 +1,22 @@
+//! Sans-IO consensus cores and the seeded simulator that checks them.
+//!
+//! Nothing in this crate touches a socket, a file, a clock, a thread or the
+//! operating system's randomness: a core is a deterministic state machine,
+//! so the *same* code runs in the real cluster (the `coordinator` crate's
+//! runtime), in the seeded simulator ([`sim`]) and inside stateright
+//! (the `model-check` crate).
+//!
+//! Module map:
+//! - [`types`]: `NodeId`, [`Zxid`], [`Role`], [`Status`], [`ClusterConfig`];
+//! - [`contract`]: the [`Core`] trait every protocol implements, and the
+//!   [`Outbox`] of [`Action`]s with its ordering contract;
+//! - [`rng`]: the seeded generator cores use for jitter;
+
+pub mod contract;
+pub mod rng;
+pub mod types;
+
+pub use contract::{
+    Action, ActionOf, Command, Core, Durable, Outbox, OutboxOf, RecordOf, Recovered, RejectReason,
+};
+pub use types::{ClusterConfig, NodeId, Role, Status, Ticks, Zxid};

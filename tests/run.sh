@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The project's one test command (README, .ci/run). It installs what the
+# tests need when it is missing, then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "tests/run.sh: cargo is not installed; install Rust (rustup) first" >&2
+    exit 1
+fi
+
+cargo test --workspace --locked "$@"

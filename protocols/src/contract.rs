@@ -68,7 +68,10 @@ pub struct Recovered<D> {
 impl<D: Default> Recovered<D> {
     /// A node starting for the first time: nothing persisted, nothing applied.
     pub fn fresh() -> Recovered<D> {
-        Recovered { durable: D::default(), applied: Zxid::ZERO }
+        Recovered {
+            durable: D::default(),
+            applied: Zxid::ZERO,
+        }
     }
 }
 
@@ -79,21 +82,35 @@ pub enum Action<M, T, R> {
     Persist(R),
     /// Send `msg` to peer `to`. Delivery may be late, reordered, duplicated
     /// or never: cores retransmit what they need.
-    Send { to: NodeId, msg: M },
+    Send {
+        to: NodeId,
+        msg: M,
+    },
     /// `command` is committed at `zxid`: apply it to the state machine.
-    Commit { zxid: Zxid, command: Command },
+    Commit {
+        zxid: Zxid,
+        command: Command,
+    },
     /// Call `on_timer(timer)` after `after` ticks, replacing any earlier
     /// setting of the same timer.
-    SetTimer { timer: T, after: Ticks },
+    SetTimer {
+        timer: T,
+        after: Ticks,
+    },
     CancelTimer(T),
     /// Stream the host's state-machine snapshot to peer `to`, which lags
     /// behind what this core has compacted. The receiving host installs it
     /// and calls its core's `snapshot_installed`.
-    SendSnapshot { to: NodeId },
+    SendSnapshot {
+        to: NodeId,
+    },
     /// The role or leader changed; `status()` now returns this.
     StatusChanged(Status),
     /// `command`, proposed on this node, will not be ordered: tell its client.
-    Rejected { command: Command, reason: RejectReason },
+    Rejected {
+        command: Command,
+        reason: RejectReason,
+    },
 }
 
 /// The actions one input produced, to be performed by the host in order.
@@ -131,7 +148,9 @@ pub struct Outbox<M, T, R> {
 
 impl<M, T, R> Default for Outbox<M, T, R> {
     fn default() -> Self {
-        Outbox { actions: Vec::new() }
+        Outbox {
+            actions: Vec::new(),
+        }
     }
 }
 

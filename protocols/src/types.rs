@@ -15,9 +15,7 @@ pub type Ticks = u32;
 
 /// ZooKeeper's transaction id: `epoch << 32 | counter`, the total order of
 /// committed commands. Printed the way ZooKeeper prints it (`0x100000003`).
-#[derive(
-    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Zxid(pub u64);
 
 impl Zxid {
@@ -49,9 +47,7 @@ impl fmt::Debug for Zxid {
 }
 
 /// What a server is doing in its protocol, as `zkServer.sh status` reports it.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Role {
     /// Looking for a leader (Zab's LOOKING, a Multi-Paxos candidate or a
     /// node that has not heard from any leader).
@@ -74,9 +70,7 @@ impl fmt::Display for Role {
 }
 
 /// A core's answer to `status()`.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Status {
     pub role: Role,
     pub leader: Option<NodeId>,

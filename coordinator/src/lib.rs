@@ -28,6 +28,8 @@ mod ops;
 pub mod path;
 pub mod result;
 pub mod session;
+pub mod session_tracker;
+pub mod snapshot;
 pub mod stat;
 pub mod tree;
 
@@ -41,5 +43,7 @@ pub use error::ErrorCode;
 pub use event::{EventType, SessionId, Trigger};
 pub use result::{ApplyOutcome, ApplyResult, MultiOpResult, MultiResult, OpResult};
 pub use session::Session;
+pub use session_tracker::{KeeperRule, SessionTracker, choose_keeper};
+pub use snapshot::SnapshotError;
 pub use stat::Stat;
 pub use tree::{DataTree, Node, NodeKind};

@@ -90,12 +90,12 @@ proptest! {
             let before = tree.snapshot();
             let out = tree.apply(zxid, &cmd.with_time(i as i64 * 100));
             prop_assert_eq!(tree.check_invariants(), Ok(()));
-            let unchanged = match &out.result {
-                Err(_) => true,
-                Ok(OpResult::Multi(MultiResult::Aborted { .. })) => true,
-                Ok(OpResult::SessionClosed { existed: false, .. }) => true,
-                _ => false,
-            };
+            let unchanged = matches!(
+                &out.result,
+                Err(_)
+                    | Ok(OpResult::Multi(MultiResult::Aborted { .. }))
+                    | Ok(OpResult::SessionClosed { existed: false, .. })
+            );
             if unchanged {
                 prop_assert!(out.triggers.is_empty());
                 prop_assert_eq!(&tree.snapshot()[20..], &before[20..]);

@@ -20,6 +20,8 @@
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
 //! - [`watch`]: one server's watches, turning triggers into notifications.
+//! - [`replica`]: what one server holds (tree + its watches), the facade
+//!   every front end calls.
 pub mod acl;
 pub mod command;
 pub mod config;
@@ -27,6 +29,7 @@ pub mod error;
 pub mod event;
 mod ops;
 pub mod path;
+pub mod replica;
 pub mod result;
 pub mod session;
 pub mod session_tracker;

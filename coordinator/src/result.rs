@@ -92,3 +92,30 @@ pub enum MultiOpResult {
     DataSet { stat: Stat },
     Checked,
 }
+
+impl ApplyOutcome {
+    /// The session this command created, with its negotiated timeout: for
+    /// the [`SessionTracker`](crate::session_tracker::SessionTracker).
+    pub fn session_created(&self) -> Option<(SessionId, i32)> {
+        match &self.result {
+            Ok(OpResult::SessionCreated {
+                session,
+                timeout_ms,
+                ..
+            }) => Some((*session, *timeout_ms)),
+            _ => None,
+        }
+    }
+
+    /// The session this command closed or expired, if it was live.
+    pub fn session_closed(&self) -> Option<SessionId> {
+        match &self.result {
+            Ok(OpResult::SessionClosed {
+                session,
+                existed: true,
+                ..
+            }) => Some(*session),
+            _ => None,
+        }
+    }
+}

@@ -277,3 +277,102 @@ fn build(body: BodyIn, zxid: Zxid, config: TreeConfig) -> Result<DataTree, Snaps
     tree.nodes = nodes;
     Ok(tree)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(nodes: Vec<NodeOut<'_>>, sessions: Vec<SessionRecord>) -> Vec<u8> {
+        let body = postcard::to_allocvec(&BodyOut { nodes, sessions }).expect("encodes");
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+        out.extend_from_slice(&7u64.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&crc32c::crc32c(&body).to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    fn node(path: &str, kind: NodeKind) -> NodeOut<'_> {
+        const NONE: &Option<Vec<u8>> = &None;
+        const STAT: &StatPersisted = &StatPersisted {
+            czxid: 0,
+            mzxid: 0,
+            ctime: 0,
+            mtime: 0,
+            version: 0,
+            cversion: 0,
+            aversion: 0,
+            pzxid: 0,
+        };
+        NodeOut {
+            path,
+            data: NONE,
+            acl: &[],
+            stat: STAT,
+            kind,
+        }
+    }
+
+    fn inconsistent(bytes: &[u8]) -> bool {
+        matches!(
+            DataTree::restore(bytes, TreeConfig::default()),
+            Err(SnapshotError::Inconsistent(_))
+        )
+    }
+
+    #[test]
+    fn well_checksummed_nonsense_is_refused() {
+        let p = NodeKind::Persistent;
+        let ok = encode(vec![node("/", p), node("/a", p)], vec![]);
+        let tree = DataTree::restore(&ok, TreeConfig::default()).expect("valid");
+        assert_eq!((tree.node_count(), tree.last_zxid()), (2, Zxid(7)));
+        assert!(
+            inconsistent(&encode(vec![node("/a", p)], vec![])),
+            "no root"
+        );
+        assert!(
+            inconsistent(&encode(vec![node("/", p), node("/a/b", p)], vec![])),
+            "orphan"
+        );
+        assert!(
+            inconsistent(&encode(vec![node("/", p), node("bad", p)], vec![])),
+            "bad path"
+        );
+        assert!(
+            inconsistent(&encode(
+                vec![node("/", p), node("/a", p), node("/a", p)],
+                vec![]
+            )),
+            "duplicate"
+        );
+        let e = NodeKind::Ephemeral(5);
+        assert!(
+            inconsistent(&encode(vec![node("/", p), node("/e", e)], vec![])),
+            "ownerless ephemeral"
+        );
+        let s = || SessionRecord {
+            id: 5,
+            timeout_ms: 4000,
+            password: [0; 16],
+        };
+        let under = encode(
+            vec![node("/", p), node("/e", e), node("/e/x", p)],
+            vec![s()],
+        );
+        assert!(inconsistent(&under), "child of an ephemeral");
+        assert!(
+            inconsistent(&encode(vec![node("/", p)], vec![s(), s()])),
+            "duplicate session"
+        );
+        let owned = DataTree::restore(
+            &encode(vec![node("/", p), node("/e", e)], vec![s()]),
+            TreeConfig::default(),
+        );
+        assert_eq!(
+            owned.expect("valid").get_ephemerals(5, "/"),
+            vec!["/e".to_string()]
+        );
+    }
+}

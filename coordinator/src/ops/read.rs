@@ -80,3 +80,14 @@ impl DataTree {
         acl::check(&self.lookup(p)?.acl, perm, ids)
     }
 }
+
+impl DataTree {
+    /// Whether a reconnecting client may resume `session` with `password`:
+    /// the session is live and the password matches. ZooKeeper answers both
+    /// failures the same way (a zeroed ConnectResponse: "expired").
+    pub fn session_valid(&self, session: SessionId, password: &[u8]) -> bool {
+        self.sessions
+            .get(&session)
+            .is_some_and(|s| s.password[..] == *password)
+    }
+}

@@ -7,6 +7,7 @@
 //! — a multi's third op, say — leaves the tree exactly as it was.
 
 mod apply;
+mod invariants;
 pub mod node;
 pub(crate) mod txn;
 

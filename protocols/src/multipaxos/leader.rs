@@ -94,7 +94,16 @@ impl MultiPaxos {
     }
 
     /// Phase 2a for a new command in the next free slot.
+    /// A command already in flight (forwarded again, or re-proposed from
+    /// phase 1) is not proposed twice.
     pub(super) fn propose_command(&mut self, command: Command, out: &mut Out) {
+        if let RoleState::Leader(l) = &self.role
+            && l.in_flight
+                .values()
+                .any(|f| f.entry.command.as_ref() == Some(&command))
+        {
+            return;
+        }
         let round = self.durable.promised.round;
         self.propose_entry(Entry::command(round, command), out);
     }

@@ -249,7 +249,7 @@ fn candidate_behind_a_promisers_compaction_steps_down_and_asks_for_a_snapshot() 
             status(Role::Looking, None, 1, Zxid::ZERO),
             send(
                 2,
-                Msg::Learned {
+                Msg::Behind {
                     ballot: b(1, 1),
                     upto: 0
                 }
@@ -263,7 +263,7 @@ fn candidate_behind_a_promisers_compaction_steps_down_and_asks_for_a_snapshot() 
     let acts = step(&mut n2, |c, o| {
         c.on_message(
             1,
-            Msg::Learned {
+            Msg::Behind {
                 ballot: b(1, 1),
                 upto: 0,
             },

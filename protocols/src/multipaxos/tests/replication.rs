@@ -159,7 +159,7 @@ fn follower_commits_from_chosen_only_votes_cast_in_the_leaders_ballot() {
             status(Role::Follower, Some(1), 2, Zxid::ZERO),
             send(
                 1,
-                Msg::Learned {
+                Msg::Behind {
                     ballot: b(2, 1),
                     upto: 0
                 }
@@ -208,7 +208,7 @@ fn lagging_replica_catches_up_from_the_leaders_chosen_entries() {
     let acts = c.on(1, |core, o| {
         core.on_message(
             3,
-            Msg::Learned {
+            Msg::Behind {
                 ballot: b(1, 1),
                 upto: 0,
             },
@@ -236,7 +236,7 @@ fn lagging_replica_catches_up_from_the_leaders_chosen_entries() {
             set(Timer::Election, after),
             send(
                 1,
-                Msg::Learned {
+                Msg::Behind {
                     ballot: b(1, 1),
                     upto: 2
                 }
@@ -263,7 +263,7 @@ fn replica_behind_the_compaction_point_gets_a_snapshot_then_continues() {
         c.nodes[&1].durable().accepted.keys().collect::<Vec<_>>(),
         [&2]
     );
-    let learned = Msg::Learned {
+    let learned = Msg::Behind {
         ballot: b(1, 1),
         upto: 0,
     };
@@ -279,7 +279,7 @@ fn replica_behind_the_compaction_point_gets_a_snapshot_then_continues() {
             Action::Persist(Record::Compact(Zxid::new(1, 1))),
             send(
                 1,
-                Msg::Learned {
+                Msg::Behind {
                     ballot: b(1, 1),
                     upto: 1
                 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::harness::*;
 use crate::contract::{Action, Core};
-use crate::multipaxos::{Entry, Msg, Record, Timer};
+use crate::multipaxos::{Entry, MAX_CATCH_UP_BATCH, Msg, Record, Timer};
 use crate::types::{Role, Zxid};
 
 /// PMS §2.3 / our outbox rule 1: the vote is durable before `Accepted`
@@ -234,15 +234,22 @@ fn lagging_replica_catches_up_from_the_leaders_chosen_entries() {
             persist_vote(2, b(1, 1), cmd(1, "b")),
             commit(Zxid::new(1, 2), "b"),
             set(Timer::Election, after),
-            send(
-                1,
-                Msg::Behind {
-                    ballot: b(1, 1),
-                    upto: 2
-                }
-            ),
         ]
     );
+}
+
+/// A full catch-up batch means more may follow: the replica asks at once.
+#[test]
+fn after_a_full_catch_up_batch_the_replica_asks_for_the_next() {
+    let mut c = cluster_with_leader_1();
+    for i in 0..MAX_CATCH_UP_BATCH + 1 {
+        c.propose(1, format!("c{i}").as_bytes());
+    }
+    c.deliver_all_except(&[3]);
+    c.timer(1, Timer::Heartbeat);
+    c.deliver_all();
+    assert_eq!(c.commands(3), c.commands(1));
+    assert_eq!(c.commands(3).len(), MAX_CATCH_UP_BATCH + 1);
 }
 
 /// Compaction forgets votes durably; a replica that needs forgotten

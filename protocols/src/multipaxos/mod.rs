@@ -61,7 +61,8 @@
 //!   to every new leader and when the `Reforward` timer fires (a `Forward`
 //!   may be lost), and hold them (up to [`MAX_PENDING`]) while no leader is
 //!   known. A leader that steps down keeps its own uncommitted proposals
-//!   the same way.
+//!   the same way. Installing a snapshot hands the waiting proposals back
+//!   as `Abandoned`: their commits may be inside it, unseen.
 //! - **Restart** (`new_with_bug`): the durable promise and votes come back;
 //!   votes up to what the host already applied are forgotten (compacted),
 //!   since a snapshot installed just before the crash may have made them

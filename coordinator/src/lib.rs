@@ -58,6 +58,7 @@
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
+//! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 pub mod acl;
 pub mod codec;
 pub mod command;
@@ -71,6 +72,7 @@ pub mod session;
 pub mod session_tracker;
 pub mod snapshot;
 pub mod stat;
+pub mod storage;
 pub mod tree;
 
 pub use acl::{Acl, Id};

@@ -32,6 +32,14 @@ pub struct SnapshotStore {
     retain: usize,
 }
 
+/// What the snapshot directory holds.
+struct Listing {
+    /// Oldest first.
+    snapshots: Vec<(Zxid, PathBuf)>,
+    /// Snapshots a crash left half-written.
+    temps: Vec<PathBuf>,
+}
+
 /// A snapshot the caller accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadedSnapshot<T> {
@@ -54,7 +62,7 @@ impl SnapshotStore {
             dir,
             retain: DEFAULT_RETAIN,
         };
-        let (_, temps) = store.scan()?;
+        let temps = store.scan()?.temps;
         for tmp in &temps {
             std::fs::remove_file(tmp).at("remove", tmp)?;
         }
@@ -96,7 +104,7 @@ impl SnapshotStore {
 
     /// The snapshots present, oldest first.
     pub fn list(&self) -> Result<Vec<(Zxid, PathBuf)>, SnapshotStoreError> {
-        Ok(self.scan()?.0)
+        Ok(self.scan()?.snapshots)
     }
 
     /// The newest snapshot that is intact and that `accept` takes (it gets
@@ -108,7 +116,7 @@ impl SnapshotStore {
         &self,
         mut accept: impl FnMut(Zxid, &[u8]) -> Result<T, E>,
     ) -> Result<Option<LoadedSnapshot<T>>, SnapshotStoreError> {
-        let (snapshots, _) = self.scan()?;
+        let snapshots = self.scan()?.snapshots;
         if snapshots.is_empty() {
             return Ok(None);
         }
@@ -139,7 +147,7 @@ impl SnapshotStore {
     }
 
     /// Snapshots (oldest first) and leftover temp files.
-    fn scan(&self) -> Result<(Vec<(Zxid, PathBuf)>, Vec<PathBuf>), SnapshotStoreError> {
+    fn scan(&self) -> Result<Listing, SnapshotStoreError> {
         let mut snapshots = Vec::new();
         let mut temps = Vec::new();
         for entry in std::fs::read_dir(&self.dir).at("list", &self.dir)? {
@@ -157,14 +165,14 @@ impl SnapshotStore {
             }
         }
         snapshots.sort();
-        Ok((snapshots, temps))
+        Ok(Listing { snapshots, temps })
     }
 
     /// Deletes the snapshots older than the newest `retain`. A failure only
     /// warns: an extra old snapshot harms nothing.
     fn prune(&self) {
         let snapshots = match self.scan() {
-            Ok((snapshots, _)) => snapshots,
+            Ok(listing) => listing.snapshots,
             Err(e) => {
                 tracing::warn!(error = %e, "could not list snapshots to prune them");
                 return;

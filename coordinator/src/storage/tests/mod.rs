@@ -59,3 +59,17 @@ pub(super) fn names(dir: &std::path::Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A temporary directory on tmpfs where there is one: there an fsync costs
+/// nothing, so tests that append thousands of batches stay fast while going
+/// through the same code. No test can observe what an fsync makes durable
+/// anyway; the crash tests stage the files a crash would leave.
+pub(super) fn fast_tempdir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(dir) = tempfile::tempdir_in(shm)
+    {
+        return dir;
+    }
+    tempfile::tempdir().expect("tempdir")
+}

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Log, batch, fold, names};
+use super::{Log, batch, fast_tempdir, fold, names};
 use crate::storage::{Invalid, Recovery, Wal, WalError};
 
 fn open(dir: &Path) -> (Wal<Log>, Recovery<Log>) {
@@ -46,7 +46,7 @@ fn a_fresh_directory_recovers_the_default_state() {
 
 #[test]
 fn a_thousand_batches_round_trip() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = fast_tempdir();
     let (mut wal, _) = open(tmp.path());
     for i in 0..1000 {
         wal.append_batch(&batch(i)).expect("append");
@@ -66,7 +66,7 @@ fn a_thousand_batches_round_trip() {
 
 #[test]
 fn a_torn_tail_is_cut_wherever_the_crash_tore_it_and_appends_continue() {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = fast_tempdir();
     let (file, starts) = wal_with(tmp.path(), 10);
     let whole = std::fs::read(&file).expect("read");
     let last = starts[9];

@@ -53,7 +53,7 @@ pub(crate) struct Segment {
 /// A write-ahead log of `D::Record`s that folds back into `D`.
 pub struct Wal<D: Durable> {
     dir: PathBuf,
-    segment: Segment,
+    pub(super) segment: Segment,
     poisoned: bool,
     _durable: PhantomData<fn() -> D>,
 }

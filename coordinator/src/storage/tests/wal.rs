@@ -193,3 +193,43 @@ fn another_protocols_log_is_a_decode_error() {
         other => panic!("expected Decode, got {other:?}"),
     }
 }
+
+#[test]
+fn a_failed_write_poisons_the_wal_and_a_reopen_recovers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut wal, _) = open(tmp.path());
+    wal.append_batch(&batch(0)).expect("append");
+    // The disk refuses the next write: a read-only handle stands in for it.
+    let path = wal.segment_path().to_path_buf();
+    wal.segment.file = std::fs::File::open(&path).expect("read-only handle");
+    assert!(matches!(wal.append_batch(&batch(1)), Err(WalError::Io(_))));
+    assert!(matches!(
+        wal.append_batch(&batch(2)),
+        Err(WalError::Poisoned)
+    ));
+    assert!(matches!(
+        wal.checkpoint(&Log::default()),
+        Err(WalError::Poisoned)
+    ));
+    drop(wal);
+    assert_eq!(open(tmp.path()).1.durable, fold([batch(0)]));
+}
+
+#[test]
+fn a_frame_from_another_segment_after_damage_is_not_trusted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (file, starts) = wal_with(tmp.path(), 3);
+    let other = tempfile::tempdir().expect("tempdir");
+    let (other_file, other_starts) = wal_with(other.path(), 2);
+    let foreign = std::fs::read(&other_file).expect("read")[other_starts[1] as usize..].to_vec();
+    // A torn last frame, then an intact frame of another segment (as if a
+    // client's payload carried one): only this segment's salt counts.
+    let mut bytes = std::fs::read(&file).expect("read");
+    bytes.truncate(bytes.len() - 2);
+    bytes.extend_from_slice(&foreign);
+    std::fs::write(&file, &bytes).expect("write");
+    let (_, recovery) = open(tmp.path());
+    assert_eq!(recovery.durable, fold((0..2).map(batch)));
+    let t = recovery.report.truncated.expect("a tail");
+    assert_eq!(t.offset, starts[2]);
+}

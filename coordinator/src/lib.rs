@@ -58,12 +58,14 @@
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
+//! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 pub mod acl;
 pub mod codec;
 pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod net;
 mod ops;
 pub mod path;
 pub mod result;

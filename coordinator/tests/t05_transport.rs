@@ -124,7 +124,7 @@ async fn wait_stats(
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_exchange_in_every_direction_fifo_per_pair() {
     const N: u64 = 500;
     let ids = [1, 2, 3];
@@ -162,7 +162,7 @@ async fn three_nodes_exchange_in_every_direction_fifo_per_pair() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_peer_is_reconnected_and_messages_flow_again() {
     // Node 2 dials node 1 and is dialed by node 3: both roles restart.
     let (mut nodes, addrs) = start_cluster(&[1, 2, 3]).await;
@@ -302,6 +302,27 @@ async fn a_node_outside_the_membership_is_refused() {
 }
 
 #[tokio::test]
+async fn a_stranger_cannot_make_a_node_allocate() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut nodes, addrs) = start_cluster(&[1, 2]).await;
+    // "GET " read as a frame length is over a gigabyte: refused from the
+    // header alone, long before the handshake limit would be reached.
+    let mut stranger = tokio::net::TcpStream::connect(addrs[&1]).await.unwrap();
+    stranger.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(WAIT, stranger.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the node must close the connection");
+    assert!(rest.is_empty(), "no handshake reply to a non-zoolab client");
+    assert_eq!(nodes[&1].handle.stats().rejected_inbound, 1);
+    // The real peers are unaffected.
+    nodes[&2].handle.send(1, &Msg::Seq(5)).unwrap();
+    recv_until(nodes.get_mut(&1).unwrap(), 2, &Msg::Seq(5)).await;
+    for node in nodes.into_values() {
+        node.handle.shutdown().await;
+    }
+}
+
+#[tokio::test]
 async fn an_oversize_frame_is_refused_and_the_link_recovers() {
     let (listeners, addrs) = bind_all(&[1, 2]).await;
     let mut listeners = listeners.into_iter();
@@ -381,6 +402,31 @@ async fn a_dead_peer_never_holds_more_than_the_queue_bound() {
         assert_eq!(peer.sent, 0);
         assert!(!peer.connected);
     }
+    node.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn large_messages_are_bounded_by_bytes_not_just_by_count() {
+    const BYTES: usize = 10_000;
+    let peers = BTreeMap::from([(1, dead_addr().await)]);
+    let limits = Limits {
+        send_queue_bytes: BYTES,
+        ..test_limits()
+    };
+    let node = start(3, "c1", "zab", dead_addr().await, &peers, limits);
+    let mut queued = 0;
+    for _ in 0..100 {
+        if node.handle.send(1, &Msg::Blob(vec![7; 1000])).is_ok() {
+            queued += 1;
+        }
+    }
+    let stats = node.handle.stats();
+    let peer = &stats.peers[&1];
+    assert!(peer.queued_bytes <= BYTES, "{stats:?}");
+    // Each message encodes to a little over 1000 bytes: nine fit in 10 000.
+    assert_eq!(queued, 9);
+    assert_eq!(peer.queued, 9);
+    assert_eq!(peer.dropped, 91);
     node.handle.shutdown().await;
 }
 

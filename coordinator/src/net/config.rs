@@ -57,6 +57,11 @@ pub struct Limits {
     pub max_frame: usize,
     /// Messages waiting for one peer; beyond this new messages are dropped.
     pub send_queue: usize,
+    /// Encoded bytes waiting for one peer; beyond this new messages are
+    /// dropped too, except into an empty queue (so that any frame under
+    /// `max_frame` can be sent). With large messages (snapshot chunks) this,
+    /// not `send_queue`, is what bounds memory.
+    pub send_queue_bytes: usize,
     /// Messages received and not yet taken by the runtime. When full the
     /// readers stop reading, and TCP pushes back on the senders.
     pub inbound_queue: usize,
@@ -83,6 +88,7 @@ impl Default for Limits {
         Limits {
             max_frame: 64 * 1024 * 1024,
             send_queue: 4096,
+            send_queue_bytes: 256 * 1024 * 1024,
             inbound_queue: 4096,
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(2),
@@ -129,7 +135,7 @@ impl std::error::Error for StartError {
 
 impl Limits {
     pub(crate) fn validate(&self) -> Result<(), StartError> {
-        if self.send_queue == 0 || self.inbound_queue == 0 {
+        if self.send_queue == 0 || self.send_queue_bytes == 0 || self.inbound_queue == 0 {
             return Err(StartError::InvalidLimits(
                 "queues must hold at least one message",
             ));

@@ -2,6 +2,8 @@
 //! payload. After the handshake every payload is a postcard-encoded
 //! [`FrameIn`] / [`FrameOut`]: a message or a ping.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -33,6 +35,9 @@ pub enum FrameError {
     },
     /// The payload is not what this version of zoolab writes.
     Decode(CodecError),
+    /// No byte arrived for this long (in the middle of a frame or between
+    /// frames, where pings should have come).
+    Idle(Duration),
     Io(std::io::Error),
 }
 
@@ -43,6 +48,7 @@ impl std::fmt::Display for FrameError {
                 write!(f, "frame of {len} bytes exceeds the limit of {max} bytes")
             }
             FrameError::Decode(e) => write!(f, "undecodable frame: {e}"),
+            FrameError::Idle(d) => write!(f, "nothing heard for {d:?}"),
             FrameError::Io(e) => write!(f, "i/o error: {e}"),
         }
     }
@@ -57,18 +63,42 @@ impl From<std::io::Error> for FrameError {
 }
 
 /// Reads one frame's payload, refusing before allocation any frame whose
-/// announced length exceeds `max`.
+/// announced length exceeds `max`. Fails when the peer goes silent for
+/// `idle`, but not while a large frame keeps arriving, however slowly.
 pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     max: u32,
+    idle: Duration,
 ) -> Result<Vec<u8>, FrameError> {
-    let len = reader.read_u32().await?;
+    let mut header = [0u8; 4];
+    read_full(reader, &mut header, idle).await?;
+    let len = u32::from_be_bytes(header);
     if len > max {
         return Err(FrameError::TooLarge { len, max });
     }
     let mut payload = vec![0u8; len as usize];
-    reader.read_exact(&mut payload).await?;
+    read_full(reader, &mut payload, idle).await?;
     Ok(payload)
+}
+
+async fn read_full<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    buf: &mut [u8],
+    idle: Duration,
+) -> Result<(), FrameError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        // `read` consumes nothing when it is cancelled, so a timeout
+        // loses no bytes.
+        let n = tokio::time::timeout(idle, reader.read(&mut buf[filled..]))
+            .await
+            .map_err(|_| FrameError::Idle(idle))??;
+        if n == 0 {
+            return Err(FrameError::Io(std::io::ErrorKind::UnexpectedEof.into()));
+        }
+        filled += n;
+    }
+    Ok(())
 }
 
 /// Writes one frame into `writer` (a buffered writer: the caller flushes).
@@ -93,6 +123,8 @@ mod tests {
     use super::*;
     use crate::codec;
 
+    const SECOND: Duration = Duration::from_secs(1);
+
     #[tokio::test]
     async fn round_trips_messages_and_pings() {
         let mut buf = Vec::new();
@@ -102,18 +134,18 @@ mod tests {
             .unwrap();
         write_frame(&mut buf, PING).await.unwrap();
         let mut reader = &buf[..];
-        let first = read_frame(&mut reader, 1024).await.unwrap();
+        let first = read_frame(&mut reader, 1024, SECOND).await.unwrap();
         match codec::decode::<FrameIn<(u64, String)>>(&first).unwrap() {
             FrameIn::Msg(m) => assert_eq!(m, msg),
             FrameIn::Ping => panic!("expected a message"),
         }
-        let second = read_frame(&mut reader, 1024).await.unwrap();
+        let second = read_frame(&mut reader, 1024, SECOND).await.unwrap();
         assert!(matches!(
             codec::decode::<FrameIn<(u64, String)>>(&second).unwrap(),
             FrameIn::Ping
         ));
         assert!(matches!(
-            read_frame(&mut reader, 1024).await,
+            read_frame(&mut reader, 1024, SECOND).await,
             Err(FrameError::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof
         ));
     }
@@ -132,7 +164,7 @@ mod tests {
         // read the payload would fail with an EOF instead.
         let header = (u32::MAX).to_be_bytes();
         let mut reader = &header[..];
-        match read_frame(&mut reader, 64 * 1024 * 1024).await {
+        match read_frame(&mut reader, 64 * 1024 * 1024, SECOND).await {
             Err(FrameError::TooLarge { len, max }) => {
                 assert_eq!(len, u32::MAX);
                 assert_eq!(max, 64 * 1024 * 1024);
@@ -142,14 +174,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_silent_peer_times_out() {
+        let (mut near, _far) = tokio::io::duplex(64);
+        let idle = Duration::from_millis(50);
+        assert!(matches!(
+            read_frame(&mut near, 16, idle).await,
+            Err(FrameError::Idle(d)) if d == idle
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_slow_frame_is_not_idle() {
+        // Six bytes 200 ms apart: 1.2 s in all, over the 1 s idle limit,
+        // but no single silence comes near it.
+        let (mut near, mut far) = tokio::io::duplex(64);
+        let writer = tokio::spawn(async move {
+            far.write_all(&[0, 0, 0, 6]).await?;
+            for byte in 1..=6u8 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                far.write_all(&[byte]).await?;
+            }
+            Ok::<_, std::io::Error>(far)
+        });
+        let payload = read_frame(&mut near, 16, SECOND).await.unwrap();
+        assert_eq!(payload, vec![1, 2, 3, 4, 5, 6]);
+        writer.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
     async fn accepts_a_frame_exactly_at_the_limit() {
         let mut buf = Vec::new();
         write_frame(&mut buf, &[7u8; 16]).await.unwrap();
         let mut reader = &buf[..];
-        assert_eq!(read_frame(&mut reader, 16).await.unwrap(), vec![7u8; 16]);
+        assert_eq!(
+            read_frame(&mut reader, 16, SECOND).await.unwrap(),
+            vec![7u8; 16]
+        );
         let mut reader = &buf[..];
         assert!(matches!(
-            read_frame(&mut reader, 15).await,
+            read_frame(&mut reader, 15, SECOND).await,
             Err(FrameError::TooLarge { len: 16, max: 15 })
         ));
     }

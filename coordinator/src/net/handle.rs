@@ -28,6 +28,7 @@ pub(crate) struct PeerLink {
 pub(crate) struct Shared {
     pub links: BTreeMap<NodeId, PeerLink>,
     pub max_frame: usize,
+    pub send_queue_bytes: usize,
     pub rejected_inbound: AtomicU64,
 }
 
@@ -38,7 +39,8 @@ pub(crate) struct Shared {
 pub enum SendError {
     /// `to` is not a configured peer (sending to oneself included).
     UnknownPeer(NodeId),
-    /// The peer's queue is full: the message was dropped.
+    /// The peer's queue is full (in messages or in bytes): the message was
+    /// dropped.
     QueueFull(NodeId),
     /// The encoded message exceeds `max_frame`: the peer would refuse it.
     TooLarge {
@@ -107,13 +109,23 @@ impl<M: Serialize> TransportSender<M> {
                 max: self.shared.max_frame,
             });
         }
+        let len = payload.len();
+        let counters = &link.counters;
+        if !counters.reserve(len, self.shared.send_queue_bytes) {
+            counters.record_drop(to, link.queue.max_capacity());
+            return Err(SendError::QueueFull(to));
+        }
         match link.queue.try_send(payload) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => {
-                link.counters.record_drop(to, link.queue.max_capacity());
+                counters.release(len);
+                counters.record_drop(to, link.queue.max_capacity());
                 Err(SendError::QueueFull(to))
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Closed),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                counters.release(len);
+                Err(SendError::Closed)
+            }
         }
     }
 }

@@ -259,7 +259,7 @@ pub(crate) async fn dial<S: AsyncRead + AsyncWrite + Unpin>(
     let exchange = async {
         let hello = encode_hello(&identity.hello_to(peer)).map_err(HandshakeError::Encode)?;
         send_payload(stream, &hello).await?;
-        let reply = read_frame(stream, HANDSHAKE_MAX_FRAME).await?;
+        let reply = read_frame(stream, HANDSHAKE_MAX_FRAME, limit).await?;
         match codec::decode::<Reply>(&reply).map_err(HandshakeError::BadReply)? {
             Reply::Accept { from } if from == peer => Ok(()),
             Reply::Accept { from } => Err(HandshakeError::UnexpectedPeer {
@@ -282,7 +282,7 @@ pub(crate) async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     limit: Duration,
 ) -> Result<NodeId, HandshakeError> {
     let exchange = async {
-        let payload = read_frame(stream, HANDSHAKE_MAX_FRAME).await?;
+        let payload = read_frame(stream, HANDSHAKE_MAX_FRAME, limit).await?;
         let verdict = decode_hello(&payload).and_then(|hello| {
             identity.check(&hello)?;
             Ok(hello.from)

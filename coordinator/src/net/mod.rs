@@ -16,9 +16,10 @@
 //!   with jitter ([`backoff`]); a connection silent for
 //!   [`Limits::idle_timeout`] is dropped (both sides ping every
 //!   [`Limits::ping_interval`]).
-//! - **Bounded memory**: each peer has a queue of [`Limits::send_queue`]
-//!   encoded messages; when it is full [`TransportSender::send`] drops the
-//!   message (counted, logged at most once a second) instead of blocking.
+//! - **Bounded memory**: each peer has a queue of at most
+//!   [`Limits::send_queue`] encoded messages and [`Limits::send_queue_bytes`]
+//!   bytes; when it is full [`TransportSender::send`] drops the message
+//!   (counted, logged at most once a second) instead of blocking.
 //!   Messages queued while a peer is down go out when it is back. Cores
 //!   retransmit, so delivery is "at most once, FIFO per pair": what one
 //!   node receives from another is a subsequence, in order, of what was sent.
@@ -140,6 +141,7 @@ impl Transport {
         let shared = Arc::new(Shared {
             links,
             max_frame: limits.max_frame_u32() as usize,
+            send_queue_bytes: limits.send_queue_bytes,
             rejected_inbound: AtomicU64::new(0),
         });
 

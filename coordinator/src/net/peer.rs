@@ -53,7 +53,6 @@ enum End {
 #[derive(Debug)]
 enum Lost {
     Read(FrameError),
-    Idle(Duration),
     Write(std::io::Error),
 }
 
@@ -64,7 +63,6 @@ impl std::fmt::Display for Lost {
                 write!(f, "closed by peer")
             }
             Lost::Read(e) => write!(f, "read: {e}"),
-            Lost::Idle(d) => write!(f, "nothing heard for {d:?}"),
             Lost::Write(e) => write!(f, "write: {e}"),
         }
     }
@@ -177,7 +175,10 @@ impl<M: DeserializeOwned + Send + 'static> PeerTask<M> {
                 },
                 lost = &mut reader => return lost,
                 payload = self.queue.recv() => match payload {
-                    Some(payload) => Work::Message(payload),
+                    Some(payload) => {
+                        self.counters.release(payload.len());
+                        Work::Message(payload)
+                    }
                     // Every sender is gone: so is the handle.
                     None => return End::Stop,
                 },
@@ -222,6 +223,7 @@ async fn write_batch(
     }
     for _ in 1..WRITE_BATCH {
         let Ok(payload) = queue.try_recv() else { break };
+        counters.release(payload.len());
         write_frame(writer, &payload).await?;
         messages += 1;
     }
@@ -243,10 +245,9 @@ async fn read_loop<M: DeserializeOwned>(
 ) -> End {
     let mut reader = BufReader::new(read_half);
     loop {
-        let payload = match tokio::time::timeout(idle, read_frame(&mut reader, max_frame)).await {
-            Err(_) => return End::Lost(Lost::Idle(idle)),
-            Ok(Ok(payload)) => payload,
-            Ok(Err(e)) => {
+        let payload = match read_frame(&mut reader, max_frame, idle).await {
+            Ok(payload) => payload,
+            Err(e) => {
                 match &e {
                     FrameError::TooLarge { len, max } => {
                         PeerCounters::bump(&counters.oversize_frames);
@@ -257,7 +258,7 @@ async fn read_loop<M: DeserializeOwned>(
                             "peer sent a frame over the size limit: closing the connection"
                         );
                     }
-                    FrameError::Decode(_) | FrameError::Io(_) => {}
+                    FrameError::Decode(_) | FrameError::Idle(_) | FrameError::Io(_) => {}
                 }
                 return End::Lost(Lost::Read(e));
             }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use protocols::NodeId;
@@ -24,6 +24,8 @@ pub struct PeerStats {
     pub dropped: u64,
     /// Messages waiting in the send queue now.
     pub queued: usize,
+    /// Their encoded size, in bytes.
+    pub queued_bytes: usize,
     /// Failed dials and handshakes towards or from this peer (including
     /// rejections, either way).
     pub handshake_failures: u64,
@@ -55,6 +57,7 @@ pub(crate) struct PeerCounters {
     pub handshake_failures: AtomicU64,
     pub oversize_frames: AtomicU64,
     pub bad_frames: AtomicU64,
+    queued_bytes: AtomicUsize,
     dropped_unlogged: AtomicU64,
     last_drop_log: Mutex<Option<Instant>>,
 }
@@ -62,6 +65,24 @@ pub(crate) struct PeerCounters {
 impl PeerCounters {
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Accounts for `len` more bytes in the queue, unless that would take a
+    /// non-empty queue over `max`.
+    pub(crate) fn reserve(&self, len: usize, max: usize) -> bool {
+        let before = self.queued_bytes.fetch_add(len, Ordering::Relaxed);
+        if before > 0 && before.saturating_add(len) > max {
+            self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// `len` bytes left the queue (or never made it in). Called right where
+    /// a payload is taken out, with no await in between, so no cancellation
+    /// can lose the update.
+    pub(crate) fn release(&self, len: usize) {
+        self.queued_bytes.fetch_sub(len, Ordering::Relaxed);
     }
 
     /// Counts one dropped message, and logs the drops at most once a second.
@@ -96,6 +117,7 @@ impl PeerCounters {
             received: get(&self.received),
             dropped: get(&self.dropped),
             queued,
+            queued_bytes: self.queued_bytes.load(Ordering::Relaxed),
             handshake_failures: get(&self.handshake_failures),
             oversize_frames: get(&self.oversize_frames),
             bad_frames: get(&self.bad_frames),
@@ -106,6 +128,18 @@ impl PeerCounters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_bound_admits_one_message_into_an_empty_queue_only() {
+        let c = PeerCounters::default();
+        assert!(c.reserve(500, 100), "an empty queue takes any frame");
+        assert!(!c.reserve(1, 100));
+        c.release(500);
+        assert!(c.reserve(60, 100));
+        assert!(c.reserve(40, 100));
+        assert!(!c.reserve(1, 100));
+        assert_eq!(c.snapshot(2).queued_bytes, 100);
+    }
 
     #[test]
     fn drops_are_all_counted_even_when_not_logged() {

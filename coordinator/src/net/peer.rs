@@ -265,11 +265,13 @@ async fn read_loop<M: DeserializeOwned>(
         };
         match codec::decode::<FrameIn<M>>(&payload) {
             Ok(FrameIn::Msg(msg)) => {
+                // Counted first, so that whoever takes the message sees it
+                // counted.
+                PeerCounters::bump(&counters.received);
                 if inbound.send((peer, msg)).await.is_err() {
                     // The runtime dropped its receiver: nothing to do here.
                     return End::Stop;
                 }
-                PeerCounters::bump(&counters.received);
             }
             Ok(FrameIn::Ping) => {}
             Err(e) => {

@@ -58,6 +58,7 @@
 //!   [`session_tracker`]: the pure tracker that decides expiry.
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
+//! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
 pub mod acl;
 pub mod codec;
 pub mod command;

@@ -58,8 +58,12 @@
 //!   [`session_tracker`]: the pure tracker that decides expiry.
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
+//! - [`server_config`]: a server's whole zoo.cfg (ensemble, ports, dataDir,
+//!   protocol), `myid`, command-line overrides and local clusters.
+//! - [`api`]: the gRPC API (`proto/zoolab.proto`) and its conversions.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
 pub mod acl;
+pub mod api;
 pub mod codec;
 pub mod command;
 pub mod config;
@@ -68,6 +72,7 @@ pub mod event;
 mod ops;
 pub mod path;
 pub mod result;
+pub mod server_config;
 pub mod session;
 pub mod session_tracker;
 pub mod snapshot;

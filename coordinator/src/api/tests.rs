@@ -14,11 +14,6 @@ use crate::event::EventType;
 use crate::stat::Stat;
 use crate::tree::DataTree;
 
-const ALL_CODES: [i32; 32] = [
-    0, -1, -2, -3, -4, -5, -6, -7, -8, -12, -13, -14, -100, -101, -102, -103, -108, -110, -111,
-    -112, -113, -114, -115, -118, -119, -120, -121, -122, -123, -124, -125, -127,
-];
-
 fn header(session: i64, xid: i32) -> Option<pb::RequestHeader> {
     Some(pb::RequestHeader {
         session_id: session,
@@ -64,13 +59,37 @@ fn acls_round_trip_and_a_missing_id_is_refused_later() {
 
 #[test]
 fn every_error_code_has_the_same_number_on_the_wire() {
-    for code in ALL_CODES {
-        let ours = ErrorCode::from_code(code).expect("zookeeper code");
-        let wire = pb::ErrorCode::from(ours);
-        assert_eq!(wire as i32, code, "{ours}");
-        assert_eq!(result_from_err(code).err(), (code != 0).then_some(ours));
+    // Both enums must list exactly ZooKeeper's codes: compare them over
+    // the whole range ZooKeeper uses.
+    let mut seen = 0;
+    for code in -200..=0 {
+        let ours = ErrorCode::from_code(code);
+        let wire = pb::ErrorCode::try_from(code).ok();
+        assert_eq!(ours.is_some(), wire.is_some(), "code {code}");
+        if let Some(ours) = ours {
+            seen += 1;
+            assert_eq!(pb::ErrorCode::from(ours) as i32, code, "{ours}");
+            assert_eq!(result_from_err(code).err(), (code != 0).then_some(ours));
+        }
     }
+    assert_eq!(seen, 32);
     assert_eq!(result_from_err(-9), Err(ErrorCode::SystemError));
+}
+
+#[test]
+fn watch_enums_keep_zookeepers_numbers() {
+    // The runtime hands these raw values to AddWatchMode::from_code and
+    // WatcherType::from_code of the watch manager.
+    assert_eq!(pb::AddWatchMode::Persistent as i32, 0);
+    assert_eq!(pb::AddWatchMode::PersistentRecursive as i32, 1);
+    assert_eq!(pb::WatcherType::Children as i32, 1);
+    assert_eq!(pb::WatcherType::Data as i32, 2);
+    assert_eq!(pb::WatcherType::Any as i32, 3);
+    let ended = session_event(pb::KeeperState::Expired, Zxid::new(1, 1));
+    assert_eq!(
+        (ended.r#type(), ended.path.as_str()),
+        (pb::EventType::None, "")
+    );
 }
 
 #[test]

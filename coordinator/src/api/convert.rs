@@ -237,19 +237,55 @@ pub fn behind(server_last: Zxid, client_seen: i64) -> Option<String> {
     })
 }
 
-/// A write request of the API: its session and xid, and the [`Op`] it asks
-/// for. The runtime turns it into a [`Command`] and proposes it.
-pub trait WriteRequest {
+/// Every request that names its session in a [`pb::RequestHeader`].
+pub trait SessionRequest {
     fn request_header(&self) -> Option<&pb::RequestHeader>;
 
-    /// The op; malformed requests are BadArguments.
-    fn into_op(self) -> Result<Op, ErrorCode>;
-
-    /// `(session, xid)` from the header (0, 0 when absent).
+    /// `(session, xid)` from the header (0, 0 when absent: the anonymous
+    /// session).
     fn session_and_xid(&self) -> (SessionId, i32) {
         self.request_header()
             .map_or((0, 0), |h| (h.session_id, h.xid))
     }
+}
+
+macro_rules! session_requests {
+    ($($ty:ident),* $(,)?) => {
+        $(impl SessionRequest for pb::$ty {
+            fn request_header(&self) -> Option<&pb::RequestHeader> {
+                self.header.as_ref()
+            }
+        })*
+    };
+}
+
+session_requests!(
+    KeepAliveRequest,
+    CloseSessionRequest,
+    CreateRequest,
+    DeleteRequest,
+    SetDataRequest,
+    SetAclRequest,
+    CheckRequest,
+    MultiRequest,
+    SyncRequest,
+    GetDataRequest,
+    ExistsRequest,
+    GetChildrenRequest,
+    GetAllChildrenNumberRequest,
+    GetEphemeralsRequest,
+    GetAclRequest,
+    AddWatchRequest,
+    RemoveWatchesRequest,
+    SetWatchesRequest,
+    WatchRequest,
+);
+
+/// A write request of the API: the [`Op`] it asks for. The runtime turns
+/// it into a [`Command`] and proposes it.
+pub trait WriteRequest: SessionRequest {
+    /// The op; malformed requests are BadArguments.
+    fn into_op(self) -> Result<Op, ErrorCode>;
 
     /// A command with the request's session, xid and op; the runtime adds
     /// origin, tag, time and auth.
@@ -305,9 +341,6 @@ fn check_request(r: pb::CheckRequest) -> CheckRequest {
 macro_rules! write_request {
     ($ty:ty, |$r:ident| $op:expr) => {
         impl WriteRequest for $ty {
-            fn request_header(&self) -> Option<&pb::RequestHeader> {
-                self.header.as_ref()
-            }
             fn into_op(self) -> Result<Op, ErrorCode> {
                 let $r = self;
                 $op

@@ -9,6 +9,7 @@
 //! - for writes, [`WriteRequest::into_command`] (session, xid and op from the
 //!   request) and [`WriteReply::from_apply`] (the response from the
 //!   [`crate::ApplyResult`]);
+//! - for every request, [`SessionRequest::session_and_xid`];
 //! - for reads, the `*_reply` functions over the tree's read results, and
 //!   [`Reply::status`] / [`Reply::failed`] for any response that only
 //!   carries an error.
@@ -28,5 +29,5 @@ pub mod pb {
     tonic::include_proto!("zoolab.v1");
 }
 
-pub use convert::WriteRequest;
+pub use convert::{SessionRequest, WriteRequest};
 pub use reply::{Reply, WriteReply};

@@ -5,7 +5,7 @@ use protocols::{Role, Status, Zxid};
 
 use super::convert::*;
 use super::reply::*;
-use super::{Reply, WriteReply, WriteRequest, pb};
+use super::{Reply, SessionRequest, WriteReply, WriteRequest, pb};
 use crate::acl::{Acl, Id, perms};
 use crate::command::{Command, CreateMode, MultiOp, Op};
 use crate::config::TreeConfig;
@@ -172,6 +172,12 @@ fn write_requests_become_commands() {
     let close = pb::CloseSessionRequest { header: None };
     assert_eq!(close.session_and_xid(), (0, 0));
     assert_eq!(close.into_op(), Ok(Op::CloseSession));
+    let read = pb::GetDataRequest {
+        header: header(9, 3),
+        path: "/a".into(),
+        watch: true,
+    };
+    assert_eq!(read.session_and_xid(), (9, 3));
 }
 
 /// Applies a request through the tree, the way the runtime will.

@@ -223,32 +223,28 @@ impl<C: Core> Sim<C> {
     }
 
     fn drive_clients(&mut self) -> Result<(), Breach> {
-        let up = self.up();
         if self.proposing && self.dice.chance(self.clients.load().propose_permille) {
             let id = self.clients.new_command();
-            if let Some(node) = self.dice.pick(&up) {
-                self.propose(id, node)?;
-            } else {
-                // Nobody to talk to: the client tries again later.
-                self.clients.proposed_at(id, 0);
-                self.clients.on_crash(0, self.now, &mut self.dice);
-            }
+            self.propose(id, None)?;
         }
         for (id, avoid) in self.clients.due_retries(self.now) {
-            let others: Vec<NodeId> = up.iter().copied().filter(|&n| Some(n) != avoid).collect();
-            let node = self.dice.pick(&others).or_else(|| self.dice.pick(&up));
-            match node {
-                Some(node) => self.propose(id, node)?,
-                None => {
-                    self.clients.proposed_at(id, 0);
-                    self.clients.on_crash(0, self.now, &mut self.dice);
-                }
-            }
+            self.propose(id, avoid)?;
         }
         Ok(())
     }
 
-    fn propose(&mut self, id: u64, node: NodeId) -> Result<(), Breach> {
+    /// Sends command `id` to a random live node other than `avoid` (if
+    /// there is one). Who is live is asked anew each time: the previous
+    /// proposal may have crashed its node part-way through its batch.
+    fn propose(&mut self, id: u64, avoid: Option<NodeId>) -> Result<(), Breach> {
+        let up = self.up();
+        let others: Vec<NodeId> = up.iter().copied().filter(|&n| Some(n) != avoid).collect();
+        let Some(node) = self.dice.pick(&others).or_else(|| self.dice.pick(&up)) else {
+            // Nobody to talk to: the client tries again later.
+            self.clients.proposed_at(id, 0);
+            self.clients.on_crash(0, self.now, &mut self.dice);
+            return Ok(());
+        };
         self.clients.proposed_at(id, node);
         self.input(node, Input::Propose(command(id)))
     }

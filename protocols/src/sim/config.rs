@@ -62,6 +62,8 @@ impl SimConfig {
                 dup_permille: 30,
                 min_delay: 1,
                 max_delay: 3,
+                slow_permille: 5,
+                slow_delay: 40,
             },
             faults: FaultRates {
                 crash_permille: 8,
@@ -83,22 +85,26 @@ impl SimConfig {
     }
 
     /// Everything drawn from the seed: 3 or 5 nodes, and fault rates from
-    /// none to heavy, so a sweep covers calm and hostile runs alike.
+    /// none to heavy, so a sweep covers calm and hostile runs alike; one
+    /// seed in four is a storm (several times the usual rates).
     pub fn randomized(seed: u64) -> SimConfig {
         let mut d = Dice::new(seed.rotate_left(17) ^ 0xc0f1_9000);
         let nodes = if d.chance(500) { 3 } else { 5 };
+        let storm = if d.chance(250) { 3 } else { 1 };
         let mut c = SimConfig::new(seed, nodes);
-        c.network.drop_permille = d.between(0, 150);
-        c.network.dup_permille = d.between(0, 100);
+        c.network.drop_permille = d.between(0, 150) * storm;
+        c.network.dup_permille = d.between(0, 100) * storm;
         c.network.max_delay = d.between(1, 4);
-        c.faults.crash_permille = d.between(0, 20);
-        c.faults.crash_mid_batch_permille = d.between(0, 10);
+        c.network.slow_permille = d.between(0, 10) * storm;
+        c.network.slow_delay = d.between(10, 60);
+        c.faults.crash_permille = d.between(0, 20) * storm;
+        c.faults.crash_mid_batch_permille = d.between(0, 10) * storm;
         c.faults.restart_permille = d.between(10, 80);
-        c.faults.cut_permille = d.between(0, 30);
-        c.faults.isolate_permille = d.between(0, 15);
+        c.faults.cut_permille = d.between(0, 30) * storm;
+        c.faults.isolate_permille = d.between(0, 15) * storm;
         c.faults.heal_permille = d.between(10, 60);
         c.clients.propose_permille = d.between(100, 500);
-        c.compact_permille = d.between(0, 40);
+        c.compact_permille = d.between(0, 40) * storm;
         c
     }
 

@@ -20,6 +20,11 @@ pub struct NetworkFaults {
     /// least 1 so that a tick always ends.
     pub min_delay: u32,
     pub max_delay: u32,
+    /// A message is slow (delayed `max_delay..=slow_delay` ticks, long
+    /// past election timeouts, so it arrives from an older ballot or epoch)
+    /// with this probability.
+    pub slow_permille: u32,
+    pub slow_delay: u32,
 }
 
 impl NetworkFaults {
@@ -31,6 +36,8 @@ impl NetworkFaults {
             dup_permille: 0,
             min_delay,
             max_delay,
+            slow_permille: 0,
+            slow_delay: max_delay,
         }
     }
 }
@@ -112,7 +119,12 @@ impl<P: Clone> Network<P> {
 
     fn enqueue(&mut self, dice: &mut Dice, now: u64, from: NodeId, to: NodeId, payload: P) {
         let lo = self.faults.min_delay.max(1);
-        let delay = dice.between(lo, self.faults.max_delay.max(lo));
+        let hi = self.faults.max_delay.max(lo);
+        let delay = if dice.chance(self.faults.slow_permille) {
+            dice.between(hi, self.faults.slow_delay.max(hi))
+        } else {
+            dice.between(lo, hi)
+        };
         self.seq += 1;
         let key = (now + u64::from(delay), dice.next_u64(), self.seq);
         let envelope = Envelope {
@@ -224,6 +236,8 @@ mod tests {
             dup_permille: 200,
             min_delay: 1,
             max_delay: 3,
+            slow_permille: 0,
+            slow_delay: 3,
         };
         let mut net = Network::new([1, 2], faults);
         let mut dice = Dice::new(2);
@@ -237,6 +251,23 @@ mod tests {
         assert_eq!(got.len() as u64, 5000 - stats.dropped + stats.duplicated);
         let distinct: BTreeSet<u32> = got.iter().map(|e| e.payload).collect();
         assert!(distinct.len() < got.len(), "some payload arrived twice");
+    }
+
+    #[test]
+    fn slow_messages_arrive_long_after_the_others() {
+        let faults = NetworkFaults {
+            slow_permille: 100,
+            slow_delay: 50,
+            ..NetworkFaults::reliable(1, 2)
+        };
+        let mut net = Network::new([1, 2], faults);
+        let mut dice = Dice::new(4);
+        for i in 0..1000 {
+            net.send(&mut dice, 0, 1, 2, i);
+        }
+        let on_time = drain(&mut net, 2).len();
+        assert!((850..950).contains(&on_time), "{on_time} on time");
+        assert_eq!(on_time + drain(&mut net, 50).len(), 1000);
     }
 
     #[test]

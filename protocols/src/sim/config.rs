@@ -72,6 +72,8 @@ impl SimConfig {
                 cut_permille: 10,
                 isolate_permille: 5,
                 heal_permille: 30,
+                pause_permille: 5,
+                pause_max: 30,
             },
             clients: ClientLoad {
                 propose_permille: 250,
@@ -103,6 +105,8 @@ impl SimConfig {
         c.faults.cut_permille = d.between(0, 30) * storm;
         c.faults.isolate_permille = d.between(0, 15) * storm;
         c.faults.heal_permille = d.between(10, 60);
+        c.faults.pause_permille = d.between(0, 10) * storm;
+        c.faults.pause_max = d.between(5, 40);
         c.clients.propose_permille = d.between(100, 500);
         c.compact_permille = d.between(0, 40) * storm;
         c

@@ -23,6 +23,11 @@ pub struct FaultRates {
     pub isolate_permille: u32,
     /// Every link is restored.
     pub heal_permille: u32,
+    /// A live node stops for `1..=pause_max` ticks (a long GC pause, a
+    /// stalled disk): it handles nothing meanwhile, its timers fire late and
+    /// the messages sent to it wait, then arrive all at once.
+    pub pause_permille: u32,
+    pub pause_max: u32,
 }
 
 impl FaultRates {
@@ -35,6 +40,8 @@ impl FaultRates {
             cut_permille: 0,
             isolate_permille: 0,
             heal_permille: 0,
+            pause_permille: 0,
+            pause_max: 0,
         }
     }
 }
@@ -48,6 +55,7 @@ pub enum Fault {
     Cut(NodeId, NodeId),
     Isolate(NodeId),
     Heal,
+    Pause(NodeId, u32),
 }
 
 /// The faults of one tick, given which nodes are `up` and which are `down`,
@@ -86,6 +94,11 @@ pub fn plan(
     }
     if dice.chance(rates.heal_permille) {
         faults.push(Fault::Heal);
+    }
+    if dice.chance(rates.pause_permille)
+        && let Some(n) = dice.pick(up)
+    {
+        faults.push(Fault::Pause(n, dice.between(1, rates.pause_max)));
     }
     faults
 }

@@ -10,8 +10,10 @@
 //! 1. **Fault phase** ([`SimConfig::fault_ticks`]): clients propose unique
 //!    commands at random live nodes; messages are dropped, duplicated and
 //!    delayed (so reordered); links are cut and nodes isolated and healed;
-//!    a minority of nodes at a time crash — between two inputs, or part-way
-//!    through performing one input's batch of actions — and restart later.
+//!    a few messages are slow (arriving long after election timeouts); a
+//!    minority of nodes at a time crash — between two inputs, or part-way
+//!    through performing one input's batch of actions — and restart later;
+//!    live nodes pause (handle nothing for a while, then all at once).
 //!    Now and then a live node snapshots its state machine and calls
 //!    `compact(last applied)`.
 //! 2. **Settle phase**: the network is healed and made reliable (it still
@@ -22,7 +24,8 @@
 //!
 //! Every input fed to a core is one step; the invariants (one file each
 //! under `invariants/`, citing where each is stated) are checked as each
-//! action of a step is performed: agreement, commit order (strictly
+//! action of a step is performed: validity (only proposed commands are
+//! committed), agreement (one command per zxid), commit order (strictly
 //! increasing, each node's state machine a prefix of the longest),
 //! durability (no reported commit is ever lost or contradicted, across
 //! crashes) and, at the end, progress.

@@ -154,6 +154,15 @@ impl<P: Clone> Network<P> {
         }
     }
 
+    /// Puts a taken-out message back, to arrive at tick `at` (its receiver
+    /// was paused).
+    pub fn hold_until(&mut self, dice: &mut Dice, at: u64, envelope: Envelope<P>) {
+        self.stats.delivered -= 1;
+        self.seq += 1;
+        self.in_flight
+            .insert((at, dice.next_u64(), self.seq), envelope);
+    }
+
     /// Whether some message is due at or before `now`.
     pub fn has_due(&self, now: u64) -> bool {
         self.in_flight

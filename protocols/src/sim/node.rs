@@ -31,6 +31,8 @@ pub struct Host<C: Core> {
     timers: BTreeMap<C::Timer, u64>,
     /// Crash part-way through the next batch of actions.
     pub doomed: bool,
+    /// Paused (handling nothing) until this tick.
+    pub paused_until: u64,
 }
 
 impl<C: Core> Host<C> {
@@ -44,11 +46,17 @@ impl<C: Core> Host<C> {
             snapshot_len: 0,
             timers: BTreeMap::new(),
             doomed: false,
+            paused_until: 0,
         }
     }
 
     pub fn is_up(&self) -> bool {
         self.core.is_some()
+    }
+
+    /// Up and not paused at tick `now`: it can handle an input.
+    pub fn is_running(&self, now: u64) -> bool {
+        self.is_up() && self.paused_until <= now
     }
 
     pub fn core_mut(&mut self) -> Option<&mut C> {
@@ -72,6 +80,7 @@ impl<C: Core> Host<C> {
         self.core = None;
         self.timers.clear();
         self.doomed = false;
+        self.paused_until = 0;
         self.state_machine.truncate(self.snapshot_len);
     }
 

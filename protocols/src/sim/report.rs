@@ -12,6 +12,7 @@ use crate::types::{NodeId, Zxid};
 /// The properties the simulator checks, one file each under `invariants/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Invariant {
+    Validity,
     Agreement,
     CommitOrder,
     Durability,
@@ -21,6 +22,7 @@ pub enum Invariant {
 impl fmt::Display for Invariant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Invariant::Validity => "validity",
             Invariant::Agreement => "agreement",
             Invariant::CommitOrder => "commit-order",
             Invariant::Durability => "durability",
@@ -114,6 +116,10 @@ pub enum Event<M, T> {
         node: NodeId,
     },
     Heal,
+    Pause {
+        node: NodeId,
+        ticks: u32,
+    },
     FaultsStopped,
 }
 
@@ -154,6 +160,7 @@ impl<M: fmt::Debug, T: fmt::Debug> fmt::Display for Event<M, T> {
             Event::Cut { a, b } => write!(f, "cut {a} {b}"),
             Event::Isolate { node } => write!(f, "isolate {node}"),
             Event::Heal => write!(f, "heal"),
+            Event::Pause { node, ticks } => write!(f, "pause {node} for {ticks} ticks"),
             Event::FaultsStopped => write!(f, "faults stopped: healed, restarted, reliable"),
         }
     }
@@ -247,6 +254,7 @@ pub struct RunStats {
     pub crashes: u64,
     pub crashes_mid_batch: u64,
     pub partitions: u64,
+    pub pauses: u64,
     pub compactions: u64,
     pub snapshots_installed: u64,
     /// Ticks from the end of the fault phase until every node agreed.
@@ -267,6 +275,7 @@ impl RunStats {
         self.crashes += other.crashes;
         self.crashes_mid_batch += other.crashes_mid_batch;
         self.partitions += other.partitions;
+        self.pauses += other.pauses;
         self.compactions += other.compactions;
         self.snapshots_installed += other.snapshots_installed;
         self.settle_ticks = self.settle_ticks.max(other.settle_ticks);

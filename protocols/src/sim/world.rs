@@ -143,6 +143,13 @@ impl<C: Core> Sim<C> {
             .collect()
     }
 
+    /// Up and not paused: the nodes that can handle an input now.
+    fn running(&self) -> Vec<NodeId> {
+        let now = self.now;
+        let running = self.hosts.values().filter(|h| h.is_running(now));
+        running.map(|h| h.id).collect()
+    }
+
     fn down(&self) -> Vec<NodeId> {
         self.hosts
             .values()
@@ -163,6 +170,7 @@ impl<C: Core> Sim<C> {
         self.log.record(self.now, Event::FaultsStopped);
         for h in self.hosts.values_mut() {
             h.doomed = false;
+            h.paused_until = 0;
         }
         for id in self.down() {
             self.input(id, Input::Start)?;
@@ -174,7 +182,7 @@ impl<C: Core> Sim<C> {
         if self.faults_on {
             self.inject_faults()?;
         }
-        for id in self.up() {
+        for id in self.running() {
             if self.dice.chance(self.config.compact_permille) {
                 self.input(id, Input::Compact)?;
             }
@@ -217,6 +225,13 @@ impl<C: Core> Sim<C> {
                     self.net.heal();
                     self.log.record(self.now, Event::Heal);
                 }
+                Fault::Pause(node, ticks) => {
+                    if let Some(h) = self.hosts.get_mut(&node) {
+                        self.stats.pauses += 1;
+                        h.paused_until = self.now + u64::from(ticks);
+                        self.log.record(self.now, Event::Pause { node, ticks });
+                    }
+                }
             }
         }
         Ok(())
@@ -237,7 +252,7 @@ impl<C: Core> Sim<C> {
     /// there is one). Who is live is asked anew each time: the previous
     /// proposal may have crashed its node part-way through its batch.
     fn propose(&mut self, id: u64, avoid: Option<NodeId>) -> Result<(), Breach> {
-        let up = self.up();
+        let up = self.running();
         let others: Vec<NodeId> = up.iter().copied().filter(|&n| Some(n) != avoid).collect();
         let Some(node) = self.dice.pick(&others).or_else(|| self.dice.pick(&up)) else {
             // Nobody to talk to: the client tries again later.
@@ -255,7 +270,7 @@ impl<C: Core> Sim<C> {
             let timers: Vec<NodeId> = self
                 .hosts
                 .values()
-                .filter(|h| h.is_up() && h.has_due_timer(self.now))
+                .filter(|h| h.is_running(self.now) && h.has_due_timer(self.now))
                 .map(|h| h.id)
                 .collect();
             let message_due = self.net.has_due(self.now);
@@ -277,8 +292,13 @@ impl<C: Core> Sim<C> {
             let Some(envelope) = self.net.next_due(self.now) else {
                 continue; // every due message was lost to a partition
             };
-            if !self.hosts.get(&envelope.to).is_some_and(Host::is_up) {
+            let Some(to) = self.hosts.get(&envelope.to).filter(|h| h.is_up()) else {
                 continue; // nobody listens on a crashed node's port
+            };
+            if to.paused_until > self.now {
+                let at = to.paused_until;
+                self.net.hold_until(&mut self.dice, at, envelope);
+                continue;
             }
             let input = match envelope.payload {
                 Payload::Msg(msg) => Input::Message(envelope.from, msg),
@@ -312,6 +332,10 @@ impl<C: Core> Sim<C> {
                 })?;
             }
             Input::Propose(command) => {
+                self.checks.observe(Observation::Proposed {
+                    node,
+                    command: &command,
+                })?;
                 self.log.record(
                     now,
                     Event::Propose {

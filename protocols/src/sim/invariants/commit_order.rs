@@ -95,7 +95,7 @@ impl Checker for CommitOrder {
                 held.last = zxid;
                 Ok(())
             }
-            Observation::Crashed { .. } => Ok(()),
+            Observation::Proposed { .. } | Observation::Crashed { .. } => Ok(()),
             Observation::Restarted { node, kept } => self.reset(node, kept, "restarted with"),
             Observation::SnapshotInstalled { node, entries, .. } => {
                 self.reset(node, entries, "installed a snapshot with")

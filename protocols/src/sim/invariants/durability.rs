@@ -79,7 +79,9 @@ impl Checker for Durability {
                 *self.incarnation.entry(node).or_default() += 1;
                 Ok(())
             }
-            Observation::Restarted { .. } | Observation::SnapshotInstalled { .. } => Ok(()),
+            Observation::Proposed { .. }
+            | Observation::Restarted { .. }
+            | Observation::SnapshotInstalled { .. } => Ok(()),
         }
     }
 

@@ -9,11 +9,13 @@ mod agreement;
 mod commit_order;
 mod durability;
 mod progress;
+mod validity;
 
 pub use agreement::Agreement;
 pub use commit_order::CommitOrder;
 pub use durability::Durability;
 pub use progress::Progress;
+pub use validity::Validity;
 
 use super::report::Breach;
 use crate::contract::Command;
@@ -26,6 +28,8 @@ pub type Entry = (Zxid, Command);
 /// What the simulator tells the checkers, as it happens.
 #[derive(Clone, Copy, Debug)]
 pub enum Observation<'a> {
+    /// A client proposed `command` at `node`.
+    Proposed { node: NodeId, command: &'a Command },
     /// `node`'s core emitted `Commit { zxid, command }` and the host applied it.
     Commit {
         node: NodeId,
@@ -69,6 +73,7 @@ pub trait Checker {
 /// agreement, so that a lost commit is named as such.
 #[derive(Clone, Debug, Default)]
 pub struct Invariants {
+    validity: Validity,
     durability: Durability,
     agreement: Agreement,
     commit_order: CommitOrder,
@@ -77,6 +82,7 @@ pub struct Invariants {
 
 impl Invariants {
     pub fn observe(&mut self, obs: Observation<'_>) -> Result<(), Breach> {
+        self.validity.observe(obs)?;
         self.durability.observe(obs)?;
         self.agreement.observe(obs)?;
         self.commit_order.observe(obs)?;
@@ -84,6 +90,7 @@ impl Invariants {
     }
 
     pub fn settled(&self, view: Settled<'_>) -> Result<(), Breach> {
+        self.validity.settled(view)?;
         self.durability.settled(view)?;
         self.agreement.settled(view)?;
         self.commit_order.settled(view)?;

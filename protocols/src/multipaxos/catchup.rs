@@ -50,6 +50,7 @@ impl MultiPaxos {
         entries: BTreeMap<Slot, Vote>,
         out: &mut Out,
     ) {
+        let full = entries.len() >= MAX_CATCH_UP_BATCH;
         let before = self.committed;
         for (slot, vote) in entries {
             if slot <= self.committed.counter() {
@@ -78,11 +79,12 @@ impl MultiPaxos {
             self.observe(ballot, out);
             self.follow(ballot, out);
         }
-        if self.committed > before {
-            // Ask for the next batch (the answer is empty once caught up).
+        if full && self.committed > before {
+            // A full batch: more may follow, ask for it now rather than at
+            // the next heartbeat.
             let upto = self.committed.counter();
             let ballot = self.durable.promised;
-            out.send(from, Msg::Learned { ballot, upto });
+            out.send(from, Msg::Behind { ballot, upto });
         }
     }
 
@@ -112,7 +114,7 @@ impl MultiPaxos {
                 let ballot = self.durable.promised;
                 out.send(
                     leader,
-                    Msg::Learned {
+                    Msg::Behind {
                         ballot,
                         upto: at.counter(),
                     },

@@ -329,7 +329,8 @@ impl MultiPaxos {
     fn step_leader(&mut self, from: NodeId, msg: Msg, out: &mut Out) {
         match msg {
             Msg::Accepted { ballot, slot } => self.on_accepted(from, ballot, slot, out),
-            Msg::Learned { ballot, upto } => self.on_learned(from, ballot, upto, out),
+            Msg::Learned { ballot, .. } => self.on_learned(from, ballot, None, out),
+            Msg::Behind { ballot, upto } => self.on_learned(from, ballot, Some(upto), out),
             Msg::Forward { command } => {
                 self.propose_command(command, out);
                 self.advance_commit(out);
@@ -351,7 +352,7 @@ impl MultiPaxos {
                 slot,
                 entry,
             } => self.on_accept(from, ballot, slot, entry, out),
-            Msg::Learned { upto, .. } => self.serve_catch_up(from, upto, out),
+            Msg::Behind { upto, .. } => self.serve_catch_up(from, upto, out),
             _ => {}
         }
     }

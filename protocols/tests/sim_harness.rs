@@ -11,11 +11,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use protocols::sim::{self, Invariant, SimConfig};
 use protocols::{
-    ClusterConfig, Command, Core, Durable, NodeId, OutboxOf, Recovered, Role, Status, Zxid,
+    Action, ClusterConfig, Command, Core, Durable, NodeId, OutboxOf, Recovered, RejectReason, Role,
+    Status, Zxid,
 };
 use serde::{Deserialize, Serialize};
 
 const SEQUENCER: NodeId = 1;
+/// A follower holds this many forwarded commands at most, and rejects more
+/// (so the clients' retries are exercised).
+const MAX_FORWARDED: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 enum Msg {
@@ -174,6 +178,11 @@ impl Core for Sequencer {
     fn propose(&mut self, command: Command, out: &mut Out) {
         if self.id == SEQUENCER {
             self.append(command, out);
+        } else if self.forwarded.len() >= MAX_FORWARDED {
+            let reason = RejectReason::NotLeader {
+                leader: Some(SEQUENCER),
+            };
+            out.push(Action::Rejected { command, reason });
         } else {
             self.forwarded.insert(command.clone());
             out.send(SEQUENCER, Msg::Forward(command));
@@ -222,7 +231,7 @@ impl Core for Sequencer {
             if matched < self.log.compacted {
                 // A follower that needs no snapshot after all ignores it:
                 // the empty append below still makes it tell how far it is.
-                out.push(protocols::Action::SendSnapshot { to: f });
+                out.push(Action::SendSnapshot { to: f });
             }
             let entries = self
                 .log
@@ -291,7 +300,8 @@ fn a_correct_core_passes_a_sweep_and_the_faults_really_happen() {
         total.crashes > 50 && total.crashes_mid_batch > 10,
         "{total:?}"
     );
-    assert!(total.partitions > 50, "{total:?}");
+    assert!(total.partitions > 50 && total.pauses > 50, "{total:?}");
+    assert!(total.rejections > 50, "{total:?}");
     assert!(
         total.net.dropped > 0 && total.net.duplicated > 0,
         "{total:?}"

@@ -152,3 +152,126 @@ impl<C: Core> Host<C> {
         Some(timer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::contract::OutboxOf;
+    use crate::types::{ClusterConfig, Role, Status};
+
+    /// Durable state that records every record it was given.
+    #[derive(
+        Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    )]
+    struct Records(Vec<u8>);
+
+    impl Durable for Records {
+        type Record = u8;
+        fn apply(&mut self, record: &u8) {
+            self.0.push(*record);
+        }
+    }
+
+    /// A core that does nothing: the host is what is under test.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Inert(NodeId);
+
+    impl Core for Inert {
+        type Msg = ();
+        type Timer = u8;
+        type Durable = Records;
+        const NAME: &'static str = "inert";
+        fn new(
+            id: NodeId,
+            _: ClusterConfig,
+            _: Recovered<Records>,
+            _: &mut OutboxOf<Self>,
+        ) -> Self {
+            Inert(id)
+        }
+        fn propose(&mut self, _: Command, _: &mut OutboxOf<Self>) {}
+        fn on_message(&mut self, _: NodeId, _: (), _: &mut OutboxOf<Self>) {}
+        fn on_timer(&mut self, _: u8, _: &mut OutboxOf<Self>) {}
+        fn compact(&mut self, _: Zxid, _: &mut OutboxOf<Self>) {}
+        fn snapshot_installed(&mut self, _: Zxid, _: &mut OutboxOf<Self>) {}
+        fn status(&self) -> Status {
+            Status {
+                role: Role::Looking,
+                leader: None,
+                epoch: 0,
+                last_committed: Zxid::ZERO,
+            }
+        }
+        fn id(&self) -> NodeId {
+            self.0
+        }
+    }
+
+    fn z(c: u32) -> Zxid {
+        Zxid::new(1, c)
+    }
+
+    fn running() -> Host<Inert> {
+        let mut h = Host::new(1);
+        h.set_core(Inert(1));
+        h
+    }
+
+    #[test]
+    fn re_arming_a_timer_replaces_it_and_cancel_disarms_it() {
+        let mut h = running();
+        h.set_timer(1, 5);
+        h.set_timer(2, 7);
+        h.set_timer(1, 9); // replaces the setting at 5
+        assert!(!h.has_due_timer(6));
+        assert_eq!(h.take_due_timer(8), Some(2));
+        assert_eq!(h.take_due_timer(8), None);
+        h.set_timer(3, 8);
+        assert_eq!(h.take_due_timer(10), Some(3), "the earliest due first");
+        h.cancel_timer(&1);
+        assert!(!h.has_due_timer(100));
+    }
+
+    #[test]
+    fn a_crash_keeps_the_durable_state_and_the_snapshot_only() {
+        let mut h = running();
+        h.persist(&7);
+        h.apply(z(1), vec![1]);
+        h.apply(z(2), vec![2]);
+        assert_eq!(h.take_snapshot(), Some(z(2)));
+        assert_eq!(h.take_snapshot(), None, "nothing new to snapshot");
+        h.apply(z(3), vec![3]);
+        h.set_timer(1, 1);
+        h.crash();
+        assert!(!h.is_up() && !h.has_due_timer(100));
+        assert_eq!(h.state_machine().len(), 2);
+        let rec = h.recovered();
+        assert_eq!((rec.durable, rec.applied), (Records(vec![7]), z(2)));
+    }
+
+    #[test]
+    fn a_snapshot_is_installed_only_when_it_is_ahead_and_then_survives_a_crash() {
+        let mut h = running();
+        h.apply(z(1), vec![1]);
+        h.apply(z(2), vec![2]);
+        let behind = vec![(z(1), vec![1])];
+        assert_eq!(h.install(&behind), None);
+        assert_eq!(h.install(&[]), None);
+        let ahead = vec![(z(1), vec![1]), (z(2), vec![2]), (z(4), vec![4])];
+        assert_eq!(h.install(&ahead), Some(z(4)));
+        h.crash();
+        assert_eq!(h.state_machine(), ahead.as_slice());
+        assert_eq!(h.recovered().applied, z(4));
+    }
+
+    #[test]
+    fn a_paused_node_is_up_but_not_running_until_its_pause_ends() {
+        let mut h = running();
+        h.paused_until = 5;
+        assert!(h.is_up() && !h.is_running(4) && h.is_running(5));
+        h.crash();
+        assert_eq!(h.paused_until, 0);
+    }
+}

@@ -108,6 +108,21 @@ fn a_seed_replays_exactly() {
     }
 }
 
+#[test]
+fn without_faults_every_command_commits_once_everywhere_and_the_cluster_settles_fast() {
+    for (seed, nodes) in [(1, 3), (2, 5)] {
+        let stats = sim::run::<MultiPaxos>(SimConfig::new(seed, nodes).without_faults())
+            .unwrap_or_else(|v| panic!("{v}"));
+        assert_eq!(stats.crashes + stats.partitions + stats.net.dropped, 0);
+        assert_eq!(
+            (stats.chosen, stats.rejections),
+            (stats.proposals, 0),
+            "{stats:?}"
+        );
+        assert!(stats.proposals > 20 && stats.settle_ticks < 20, "{stats:?}");
+    }
+}
+
 fn accept_below_promise(
     id: NodeId,
     config: ClusterConfig,

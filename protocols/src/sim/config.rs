@@ -86,7 +86,8 @@ impl SimConfig {
         }
     }
 
-    /// Everything drawn from the seed: 3 or 5 nodes, and fault rates from
+    /// Everything drawn from the seed: 3 or 5 nodes, 100 to 400 ticks of
+    /// faults, and fault rates from
     /// none to heavy, so a sweep covers calm and hostile runs alike; one
     /// seed in four is a storm (several times the usual rates).
     pub fn randomized(seed: u64) -> SimConfig {
@@ -94,6 +95,7 @@ impl SimConfig {
         let nodes = if d.chance(500) { 3 } else { 5 };
         let storm = if d.chance(250) { 3 } else { 1 };
         let mut c = SimConfig::new(seed, nodes);
+        c.fault_ticks = u64::from(d.between(100, 400));
         c.network.drop_permille = d.between(0, 150) * storm;
         c.network.dup_permille = d.between(0, 100) * storm;
         c.network.max_delay = d.between(1, 4);

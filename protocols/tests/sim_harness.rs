@@ -4,8 +4,9 @@
 //! has persisted it. There is one leader forever, so it is safe under any
 //! fault; it makes progress whenever node 1 is up and reaches a majority.
 //!
-//! Its broken twin forgets to persist what it appends: after a crash node 1
-//! hands the same zxid to another command, which the simulator must catch.
+//! Its broken twins must be caught: one forgets to persist what it appends
+//! (after a crash node 1 hands the same zxid to another command); one drops
+//! every fifth command silently (so it never commits).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,13 +87,24 @@ struct Sequencer {
     leader_commit: Zxid,
     /// Follower: commands forwarded and not yet seen committed.
     forwarded: BTreeSet<Command>,
-    broken: bool,
+    bug: Option<Bug>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Bug {
+    ForgetsToPersist,
+    DropsEveryFifthCommand,
 }
 
 type Out = OutboxOf<Sequencer>;
 
 impl Sequencer {
-    fn build(id: NodeId, config: ClusterConfig, rec: Recovered<Log>, broken: bool) -> Sequencer {
+    fn build(
+        id: NodeId,
+        config: ClusterConfig,
+        rec: Recovered<Log>,
+        bug: Option<Bug>,
+    ) -> Sequencer {
         Sequencer {
             id,
             config,
@@ -101,7 +113,7 @@ impl Sequencer {
             matched: BTreeMap::new(),
             leader_commit: rec.applied,
             forwarded: BTreeSet::new(),
-            broken,
+            bug,
         }
     }
 
@@ -109,8 +121,13 @@ impl Sequencer {
         if self.log.entries.values().any(|c| *c == command) {
             return;
         }
+        if self.bug == Some(Bug::DropsEveryFifthCommand)
+            && sim::command_id(&command).is_some_and(|id| id % 5 == 0)
+        {
+            return;
+        }
         let z = Zxid::new(1, self.log.last().counter() + 1);
-        if !self.broken {
+        if self.bug != Some(Bug::ForgetsToPersist) {
             out.persist(Record::Append(z, command.clone()));
         }
         self.log.entries.insert(z, command);
@@ -172,7 +189,7 @@ impl Core for Sequencer {
 
     fn new(id: NodeId, config: ClusterConfig, rec: Recovered<Log>, out: &mut Out) -> Self {
         out.set_timer(Timer::Tick, 1);
-        Sequencer::build(id, config, rec, false)
+        Sequencer::build(id, config, rec, None)
     }
 
     fn propose(&mut self, command: Command, out: &mut Out) {
@@ -282,7 +299,12 @@ impl Core for Sequencer {
 
 fn broken(id: NodeId, config: ClusterConfig, rec: Recovered<Log>, out: &mut Out) -> Sequencer {
     out.set_timer(Timer::Tick, 1);
-    Sequencer::build(id, config, rec, true)
+    Sequencer::build(id, config, rec, Some(Bug::ForgetsToPersist))
+}
+
+fn lossy(id: NodeId, config: ClusterConfig, rec: Recovered<Log>, out: &mut Out) -> Sequencer {
+    out.set_timer(Timer::Tick, 1);
+    Sequencer::build(id, config, rec, Some(Bug::DropsEveryFifthCommand))
 }
 
 #[test]
@@ -357,4 +379,14 @@ fn a_run_without_faults_settles_at_once() {
         "{stats:?}"
     );
     assert!(stats.settle_ticks < 20, "{stats:?}");
+}
+
+#[test]
+fn a_core_that_drops_proposals_silently_fails_progress_once_faults_stop() {
+    let v = sim::run_with::<Sequencer>(SimConfig::new(4, 3).without_faults(), lossy)
+        .expect_err("commands #5, #10, … never commit");
+    assert_eq!(v.invariant, Invariant::Progress, "{v}");
+    assert!(v.detail.contains("#5 ") || v.detail.ends_with("#5"), "{v}");
+    assert!(!v.detail.contains("#4 "), "{v}");
+    println!("{v}");
 }

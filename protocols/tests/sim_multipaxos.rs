@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use protocols::multipaxos::{InjectedBug, MpDurable, MultiPaxos};
 use protocols::sim::{self, Invariant, RunStats, SimConfig, Violation};
-use protocols::{ClusterConfig, NodeId, OutboxOf, Recovered};
+use protocols::{ClusterConfig, Core, NodeId, OutboxOf, Recovered};
 
 const DEFAULT_SEEDS: u64 = 2000;
 
@@ -49,24 +49,16 @@ fn config(seed: u64) -> SimConfig {
 
 fn sweep(nodes: u64) -> RunStats {
     let started = Instant::now();
-    let mut total = RunStats::default();
-    let mut runs = 0;
-    for seed in seeds() {
-        let config = config(seed);
-        if config.nodes != nodes {
-            continue;
-        }
-        runs += 1;
-        match sim::run::<MultiPaxos>(config) {
-            Ok(stats) => total.add(&stats),
-            Err(violation) => panic!("{violation}"),
-        }
-    }
+    let keep = |c: &SimConfig| c.nodes == nodes;
+    let sweep = sim::sweep::<MultiPaxos>(seeds(), config, keep, <MultiPaxos as Core>::new)
+        .unwrap_or_else(|violation| panic!("{violation}"));
     println!(
-        "{runs} seeds of {nodes} nodes in {:.2?}: {total:?}",
-        started.elapsed()
+        "{} seeds of {nodes} nodes in {:.2?}: {:?}",
+        sweep.runs,
+        started.elapsed(),
+        sweep.stats
     );
-    total
+    sweep.stats
 }
 
 /// The faults a default sweep must have exercised, or it proved little.

@@ -95,3 +95,29 @@ pub fn run<C: Core>(config: SimConfig) -> Result<RunStats, Violation> {
 pub fn run_with<C: Core>(config: SimConfig, ctor: Constructor<C>) -> Result<RunStats, Violation> {
     Sim::<C>::with_constructor(config, ctor).run()
 }
+
+/// What a sweep did: how many runs, and their statistics summed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sweep {
+    pub runs: u64,
+    pub stats: RunStats,
+}
+
+/// Runs `C` built by `ctor` under `config(seed)` for every seed whose
+/// configuration `keep` accepts, stopping at the first violation.
+pub fn sweep<C: Core>(
+    seeds: impl IntoIterator<Item = u64>,
+    config: impl Fn(u64) -> SimConfig,
+    keep: impl Fn(&SimConfig) -> bool,
+    ctor: Constructor<C>,
+) -> Result<Sweep, Violation> {
+    let mut sweep = Sweep::default();
+    for seed in seeds {
+        let config = config(seed);
+        if keep(&config) {
+            sweep.stats.add(&run_with(config, ctor)?);
+            sweep.runs += 1;
+        }
+    }
+    Ok(sweep)
+}

@@ -74,6 +74,7 @@ pub mod invariants;
 mod network;
 mod node;
 mod report;
+mod step;
 mod world;
 
 pub use clients::{command, command_id};

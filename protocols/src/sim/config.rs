@@ -42,6 +42,10 @@ pub struct SimConfig {
     /// Chance per tick that a live node snapshots its state machine and
     /// calls `compact(last applied)`.
     pub compact_permille: u32,
+    /// Whether a crashed node keeps its whole state machine (restarting
+    /// with `applied` = its last commit) rather than only its last snapshot
+    /// (see `node.rs`).
+    pub durable_state_machine: bool,
     /// How many recent events a violation shows.
     pub log_len: usize,
 }
@@ -82,12 +86,14 @@ impl SimConfig {
                 retry_max: 10,
             },
             compact_permille: 15,
+            durable_state_machine: false,
             log_len: 30,
         }
     }
 
     /// Everything drawn from the seed: 3 or 5 nodes, 100 to 400 ticks of
-    /// faults, and fault rates from
+    /// faults, one run in four with durable state machines, and fault
+    /// rates from
     /// none to heavy, so a sweep covers calm and hostile runs alike; one
     /// seed in four is a storm (several times the usual rates).
     pub fn randomized(seed: u64) -> SimConfig {
@@ -111,6 +117,7 @@ impl SimConfig {
         c.faults.pause_max = d.between(5, 40);
         c.clients.propose_permille = d.between(100, 500);
         c.compact_permille = d.between(0, 40) * storm;
+        c.durable_state_machine = d.chance(250);
         c
     }
 

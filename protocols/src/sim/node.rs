@@ -10,7 +10,11 @@
 //! commit again, from its own log or from its peers, everything after it.
 //! That is how the real runtime restarts (snapshot + write-ahead log), and
 //! it checks the core's recovery path, which treating the state machine as
-//! durable would not.
+//! durable would not. A host built with `durable_state_machine` keeps its
+//! whole state machine across a crash instead (a store that applies
+//! commits durably, as an embedded database would) and restarts with
+//! `applied` = its last commit; the simulator draws it for some seeds so
+//! both restart paths are exercised.
 
 use std::collections::BTreeMap;
 
@@ -33,11 +37,13 @@ pub struct Host<C: Core> {
     pub doomed: bool,
     /// Paused (handling nothing) until this tick.
     pub paused_until: u64,
+    /// The state machine survives a crash whole, not just its snapshot.
+    durable_state_machine: bool,
 }
 
 impl<C: Core> Host<C> {
     /// A node that has never run.
-    pub fn new(id: NodeId) -> Host<C> {
+    pub fn new(id: NodeId, durable_state_machine: bool) -> Host<C> {
         Host {
             id,
             core: None,
@@ -47,6 +53,7 @@ impl<C: Core> Host<C> {
             timers: BTreeMap::new(),
             doomed: false,
             paused_until: 0,
+            durable_state_machine,
         }
     }
 
@@ -81,6 +88,9 @@ impl<C: Core> Host<C> {
         self.timers.clear();
         self.doomed = false;
         self.paused_until = 0;
+        if self.durable_state_machine {
+            self.snapshot_len = self.state_machine.len();
+        }
         self.state_machine.truncate(self.snapshot_len);
     }
 
@@ -214,7 +224,7 @@ mod tests {
     }
 
     fn running() -> Host<Inert> {
-        let mut h = Host::new(1);
+        let mut h = Host::new(1, false);
         h.set_core(Inert(1));
         h
     }
@@ -249,6 +259,17 @@ mod tests {
         assert_eq!(h.state_machine().len(), 2);
         let rec = h.recovered();
         assert_eq!((rec.durable, rec.applied), (Records(vec![7]), z(2)));
+    }
+
+    #[test]
+    fn a_durable_state_machine_survives_a_crash_whole() {
+        let mut h = Host::<Inert>::new(1, true);
+        h.set_core(Inert(1));
+        h.apply(z(1), vec![1]);
+        h.apply(z(2), vec![2]);
+        h.crash();
+        assert_eq!(h.state_machine().len(), 2);
+        assert_eq!(h.recovered().applied, z(2));
     }
 
     #[test]

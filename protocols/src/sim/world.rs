@@ -52,7 +52,10 @@ impl<C: Core> Sim<C> {
             now: 0,
             faults_on: true,
             proposing: true,
-            hosts: members.iter().map(|&id| (id, Host::new(id))).collect(),
+            hosts: members
+                .iter()
+                .map(|&id| (id, Host::new(id, config.durable_state_machine)))
+                .collect(),
             net: Network::new(members.iter().copied(), config.network.clone()),
             clients: Clients::new(config.clients.clone()),
             checks: Invariants::default(),

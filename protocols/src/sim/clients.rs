@@ -124,6 +124,19 @@ impl Clients {
         }
     }
 
+    /// No node could take command `id` now: try again later, without
+    /// counting an attempt.
+    pub fn postpone(&mut self, id: u64, now: u64, dice: &mut Dice) {
+        if let Some(o) = self.outstanding.get_mut(&id) {
+            o.at = None;
+            let delay = dice.between(
+                self.load.retry_min,
+                self.load.retry_max.max(self.load.retry_min),
+            );
+            self.retries.insert((now + u64::from(delay), id));
+        }
+    }
+
     fn retry_later(&mut self, id: u64, node: NodeId, now: u64, dice: &mut Dice) {
         let Some(o) = self.outstanding.get_mut(&id) else {
             return; // committed already, or given up
@@ -211,5 +224,19 @@ mod tests {
         c.on_rejected(&command(b), 2, 0, &mut dice); // too late: committed
         assert_eq!(c.expected(), vec![command(b), command(a)]);
         assert_eq!(command_id(&command(a)), Some(a));
+    }
+
+    #[test]
+    fn a_postponed_command_is_retried_without_spending_an_attempt() {
+        let mut c = Clients::new(load());
+        let mut dice = Dice::new(1);
+        let id = c.new_command();
+        for now in [0, 10, 20] {
+            c.postpone(id, now, &mut dice);
+            assert_eq!(c.due_retries(now + 3), vec![(id, None)]);
+        }
+        c.proposed_at(id, 1);
+        c.on_rejected(&command(id), 1, 30, &mut dice);
+        assert_eq!(c.abandoned(), 0, "one rejection of two allowed");
     }
 }

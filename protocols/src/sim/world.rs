@@ -241,8 +241,7 @@ impl<C: Core> Sim<C> {
         let others: Vec<NodeId> = up.iter().copied().filter(|&n| Some(n) != avoid).collect();
         let Some(node) = self.dice.pick(&others).or_else(|| self.dice.pick(&up)) else {
             // Nobody to talk to: the client tries again later.
-            self.clients.proposed_at(id, 0);
-            self.clients.on_crash(0, self.now, &mut self.dice);
+            self.clients.postpone(id, self.now, &mut self.dice);
             return Ok(());
         };
         self.clients.proposed_at(id, node);

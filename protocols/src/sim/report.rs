@@ -248,6 +248,9 @@ pub struct RunStats {
     pub commits: u64,
     /// Distinct zxids committed somewhere.
     pub chosen: u64,
+    /// Commands committed at more than one zxid (a protocol may re-propose
+    /// one after a leader change; the state machine deduplicates).
+    pub ordered_twice: u64,
     pub proposals: u64,
     pub rejections: u64,
     pub abandoned: u64,
@@ -269,6 +272,7 @@ impl RunStats {
         self.steps += other.steps;
         self.commits += other.commits;
         self.chosen += other.chosen;
+        self.ordered_twice += other.ordered_twice;
         self.proposals += other.proposals;
         self.rejections += other.rejections;
         self.abandoned += other.abandoned;

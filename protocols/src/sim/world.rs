@@ -66,8 +66,20 @@ impl<C: Core> Sim<C> {
         }
     }
 
+    /// Like [`Sim::run`], also returning the last `log_len` events of the
+    /// schedule (to read what a run that broke nothing did).
+    pub fn run_traced(self) -> (Result<RunStats, Violation>, Vec<String>) {
+        let mut sim = self;
+        let result = sim.run_mut();
+        (result, sim.log.render())
+    }
+
     /// Runs the fault phase, stops the faults, and lets the cluster settle.
     pub fn run(mut self) -> Result<RunStats, Violation> {
+        self.run_mut()
+    }
+
+    fn run_mut(&mut self) -> Result<RunStats, Violation> {
         match self.run_phases() {
             Ok(()) => Ok(self.finish_stats()),
             Err(breach) => Err(Violation {
@@ -113,6 +125,7 @@ impl<C: Core> Sim<C> {
     fn finish_stats(&mut self) -> RunStats {
         self.stats.ticks = self.now;
         self.stats.chosen = self.checks.chosen() as u64;
+        self.stats.ordered_twice = self.checks.ordered_twice() as u64;
         self.stats.proposals = self.clients.proposed();
         self.stats.rejections = self.clients.rejections;
         self.stats.abandoned = self.clients.abandoned();

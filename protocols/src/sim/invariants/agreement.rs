@@ -26,6 +26,16 @@ impl Agreement {
     pub fn chosen(&self) -> usize {
         self.decided.len()
     }
+
+    /// How many commands were committed at more than one zxid (allowed,
+    /// the state machine deduplicates, but worth counting).
+    pub fn ordered_twice(&self) -> usize {
+        let mut seen = std::collections::BTreeMap::new();
+        for (command, _) in self.decided.values() {
+            *seen.entry(command).or_insert(0usize) += 1;
+        }
+        seen.values().filter(|&&n| n > 1).count()
+    }
 }
 
 impl Checker for Agreement {
@@ -68,7 +78,7 @@ mod tests {
         commit_all(&mut a, 2, &[(1, 10), (2, 11), (3, 12)]).unwrap();
         // A command re-proposed after a leader change may sit at two zxids.
         commit_all(&mut a, 3, &[(1, 10), (2, 11), (3, 12), (4, 10)]).unwrap();
-        assert_eq!(a.chosen(), 4);
+        assert_eq!((a.chosen(), a.ordered_twice()), (4, 1));
     }
 
     #[test]

@@ -101,6 +101,11 @@ impl Invariants {
     pub fn chosen(&self) -> usize {
         self.agreement.chosen()
     }
+
+    /// How many commands were committed at more than one zxid.
+    pub fn ordered_twice(&self) -> usize {
+        self.agreement.ordered_twice()
+    }
 }
 
 /// Whether `entries` is a prefix of `of`, and where it first differs.

@@ -39,7 +39,9 @@
 //! - The state machine is the committed sequence itself, and lives in
 //!   memory: a crash keeps only its last snapshot, and the node restarts
 //!   with `Recovered { durable, applied: <snapshot's last zxid> }` (see
-//!   `node.rs` for why).
+//!   `node.rs` for why). With [`SimConfig::durable_state_machine`] (one
+//!   randomized seed in four) it survives whole instead, and `applied` is
+//!   its last commit: both restart paths get exercised.
 //! - `SendSnapshot { to }` sends the sender's whole state machine over the
 //!   same faulty network as messages; the receiver replaces its state
 //!   machine with it and calls `snapshot_installed(at)` — unless it already
@@ -57,6 +59,8 @@
 //! cargo test -p protocols --test sim_multipaxos                      # the default sweep
 //! ZOOLAB_SIM_SEEDS=100000 cargo test -p protocols --test sim_multipaxos  # a longer sweep
 //! ZOOLAB_SIM_SEED=1234 cargo test -p protocols --test sim_multipaxos     # replay one seed
+//! ZOOLAB_SIM_SEED=1234 ZOOLAB_SIM_LOG=100000 cargo test -p protocols \
+//!     --test sim_multipaxos -- --nocapture          # … showing that many last events
 //! ```
 //!
 //! A failing run prints its seed, the invariant, the last events and that
@@ -64,7 +68,8 @@
 //! whole configuration (3 or 5 nodes, fault rates) from the seed, so the
 //! seed alone replays a run. A test that wants a core broken on purpose
 //! passes its own [`Constructor`] to [`run_with`]; the constructor is used
-//! at every restart, so the core stays broken.
+//! at every restart, so the core stays broken. [`sweep`] runs many seeds;
+//! [`Sim::run_traced`] also returns the schedule of a run that passed.
 
 mod clients;
 mod config;

@@ -1,4 +1,4 @@
-//! The seeded deterministic simulator: any [`Core`](crate::contract::Core) run as a
+//! The seeded deterministic simulator: any [`Core`] run as a
 //! cluster of N nodes (ids 1..=N) over a network that delays, reorders,
 //! drops, duplicates and partitions, with crash-restarts, log compaction
 //! and snapshot catch-up, and clients that retry — every choice drawn from

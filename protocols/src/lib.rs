@@ -12,10 +12,13 @@
 //!   [`Outbox`] of [`Action`]s with its ordering contract;
 //! - [`rng`]: the seeded generator cores use for jitter;
 //! - [`multipaxos`]: leader-based Multi-Paxos ([`multipaxos::MultiPaxos`]);
+//! - [`sim`]: the seeded deterministic simulator that runs any core under
+//!   faults and checks agreement, commit order, durability and progress;
 
 pub mod contract;
 pub mod multipaxos;
 pub mod rng;
+pub mod sim;
 pub mod types;
 
 pub use contract::{

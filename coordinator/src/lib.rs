@@ -62,6 +62,7 @@
 //! - [`replica`]: what one server holds (tree + its watches), the facade
 //!   every front end calls.
 pub mod acl;
+pub mod cli;
 pub mod codec;
 pub mod command;
 pub mod config;

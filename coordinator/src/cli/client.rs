@@ -72,12 +72,20 @@ pub enum ClientOp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
     /// The created path (sequence suffix included).
-    Created { path: String },
+    Created {
+        path: String,
+    },
     /// Data (`None` is null data) and the node's stat.
-    Data { data: Option<Vec<u8>>, stat: Stat },
+    Data {
+        data: Option<Vec<u8>>,
+        stat: Stat,
+    },
     Stat(Stat),
     /// Child names in the server's order, and the parent's stat.
-    Children { names: Vec<String>, stat: Stat },
+    Children {
+        names: Vec<String>,
+        stat: Stat,
+    },
     Paths(Vec<String>),
     Count(i32),
     Done,

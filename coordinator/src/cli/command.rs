@@ -139,13 +139,19 @@ pub const EXTRA_COMMANDS: [(&str, &str); 2] = [("ls2", "path"), ("rmr", "path [-
 
 /// Whether zkCli (or zoolab's extras) knows the command name.
 pub fn is_known(name: &str) -> bool {
-    COMMANDS.iter().chain(&EXTRA_COMMANDS).any(|(n, _)| *n == name)
+    COMMANDS
+        .iter()
+        .chain(&EXTRA_COMMANDS)
+        .any(|(n, _)| *n == name)
 }
 
 /// The commands `ZooKeeperMain` handles itself, before checking the
 /// connection (every other command prints `Not connected` when closed).
 pub fn is_builtin(name: &str) -> bool {
-    matches!(name, "quit" | "redo" | "history" | "printwatches" | "connect")
+    matches!(
+        name,
+        "quit" | "redo" | "history" | "printwatches" | "connect"
+    )
 }
 
 /// `CliCommand.getUsageStr`.
@@ -339,9 +345,10 @@ fn create(tokens: &[String], inv: &mut Invocation) -> Result<Command, CliError> 
         ));
     }
     let ttl = match p.value('t') {
-        Some(v) if t => Some(v.parse::<i64>().map_err(|_| {
-            CliError::Malformed("-t argument must be a long value".into())
-        })?),
+        Some(v) if t => Some(
+            v.parse::<i64>()
+                .map_err(|_| CliError::Malformed("-t argument must be a long value".into()))?,
+        ),
         _ => None,
     };
     if t && e {

@@ -266,7 +266,10 @@ mod tests {
         assert_eq!(m(ErrorCode::InvalidAcl), "Acl is not valid : /x");
         assert_eq!(m(ErrorCode::BadArguments), "Arguments are not valid : /x");
         assert_eq!(m(ErrorCode::NotReadOnly), "Not a read-only call: /x");
-        assert_eq!(m(ErrorCode::Unimplemented), "KeeperErrorCode = Unimplemented for /x");
+        assert_eq!(
+            m(ErrorCode::Unimplemented),
+            "KeeperErrorCode = Unimplemented for /x"
+        );
         assert_eq!(
             m(ErrorCode::SessionExpired),
             "KeeperErrorCode = Session expired for /x"

@@ -107,7 +107,9 @@ impl MemoryServer {
 fn lock(server: &SharedServer) -> MutexGuard<'_, MemoryServer> {
     // A panic elsewhere while holding the lock leaves plain data behind;
     // the tests that share it still want to see it.
-    server.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    server
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A session on a [`MemoryServer`], as the shell sees a client.
@@ -207,9 +209,9 @@ impl MemoryClient {
                     _ => Err(ErrorCode::SystemError),
                 }
             }
-            ClientOp::Exists { path, watch } => Ok(Reply::Stat(
-                s.replica.exists(session, &path, watch)?,
-            )),
+            ClientOp::Exists { path, watch } => {
+                Ok(Reply::Stat(s.replica.exists(session, &path, watch)?))
+            }
             ClientOp::Delete { path, version } => {
                 s.commit(session, Op::Delete(DeleteRequest { path, version }))?;
                 Ok(Reply::Done)

@@ -125,7 +125,11 @@ mod tests {
     #[test]
     fn events_and_prompt_as_zkcli_prints_them() {
         assert_eq!(
-            watcher_lines(KeeperState::SyncConnected, EventType::NodeDataChanged, Some("/sanguo")),
+            watcher_lines(
+                KeeperState::SyncConnected,
+                EventType::NodeDataChanged,
+                Some("/sanguo")
+            ),
             [
                 "",
                 "WATCHER::",
@@ -141,10 +145,7 @@ mod tests {
             prompt("127.0.0.1:2181", ConnState::Connected, 3),
             "[zk: 127.0.0.1:2181(CONNECTED) 3] "
         );
-        assert_eq!(
-            prompt("h:1", ConnState::Closed, 0),
-            "[zk: h:1(CLOSED) 0] "
-        );
+        assert_eq!(prompt("h:1", ConnState::Closed, 0), "[zk: h:1(CLOSED) 0] ");
         assert!(ConnState::Connecting.is_alive() && !ConnState::Closed.is_alive());
     }
 
@@ -153,8 +154,14 @@ mod tests {
         let names: Vec<String> = ["wuguo", "shuguo0000000003", "weiguo0000000000"]
             .map(String::from)
             .to_vec();
-        assert_eq!(children(&names), "[shuguo0000000003, weiguo0000000000, wuguo]");
-        assert_eq!(java_list(&names), "[wuguo, shuguo0000000003, weiguo0000000000]");
+        assert_eq!(
+            children(&names),
+            "[shuguo0000000003, weiguo0000000000, wuguo]"
+        );
+        assert_eq!(
+            java_list(&names),
+            "[wuguo, shuguo0000000003, weiguo0000000000]"
+        );
         assert_eq!(children(&[]), "[]");
     }
 }

@@ -320,7 +320,16 @@ impl Shell {
             }
             Command::Get { path, watch, stat } => {
                 validate_path(&path, false)?;
-                match call(client, ClientOp::GetData { path: path.clone(), watch }, &path).await? {
+                match call(
+                    client,
+                    ClientOp::GetData {
+                        path: path.clone(),
+                        watch,
+                    },
+                    &path,
+                )
+                .await?
+                {
                     Reply::Data { data, stat: node } => {
                         out.out(match data {
                             Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -491,11 +500,7 @@ fn usage(out: &mut Outcome) {
 }
 
 /// A call whose failure is reported against `path`.
-async fn call(
-    client: &mut dyn ShellClient,
-    op: ClientOp,
-    path: &str,
-) -> Result<Reply, CliError> {
+async fn call(client: &mut dyn ShellClient, op: ClientOp, path: &str) -> Result<Reply, CliError> {
     client
         .call(op)
         .await

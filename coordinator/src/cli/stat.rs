@@ -47,7 +47,10 @@ mod tests {
         let utc = TimeZone::UTC;
         assert_eq!(java_date(0, &utc), "Thu Jan 01 00:00:00 UTC 1970");
         // From the 3.8 capture.
-        assert_eq!(java_date(1_795_593_640_000, &utc), "Wed Nov 25 08:00:40 UTC 2026");
+        assert_eq!(
+            java_date(1_795_593_640_000, &utc),
+            "Wed Nov 25 08:00:40 UTC 2026"
+        );
         // The seed's ctime, printed by a JVM in China.
         let shanghai = TimeZone::get("Asia/Shanghai").unwrap();
         assert_eq!(
@@ -99,6 +102,9 @@ mod tests {
             ephemeral_owner: -1,
             ..Stat::default()
         };
-        assert_eq!(stat_lines(&neg, &TimeZone::UTC)[8], "ephemeralOwner = 0xffffffffffffffff");
+        assert_eq!(
+            stat_lines(&neg, &TimeZone::UTC)[8],
+            "ephemeralOwner = 0xffffffffffffffff"
+        );
     }
 }

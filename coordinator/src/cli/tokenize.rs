@@ -93,7 +93,10 @@ mod tests {
 
     #[test]
     fn quotes_group_words_and_are_stripped() {
-        assert_eq!(t(r#"create /sanguo "jinlian""#), ["create", "/sanguo", "jinlian"]);
+        assert_eq!(
+            t(r#"create /sanguo "jinlian""#),
+            ["create", "/sanguo", "jinlian"]
+        );
         assert_eq!(t(r#"set /a "two words""#), ["set", "/a", "two words"]);
         assert_eq!(t("set /a 'single q'"), ["set", "/a", "single q"]);
         assert_eq!(t(r#"set /a """#), ["set", "/a", ""]);

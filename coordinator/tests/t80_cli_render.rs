@@ -351,7 +351,9 @@ fn expected_a_lines() -> Vec<&'static str> {
         .enumerate()
         .filter(|(i, l)| {
             let next_is_note = body.get(i + 1).is_some_and(|n| n.starts_with("#### "));
-            !l.starts_with("#### ") && !(l.is_empty() && next_is_note)
+            let note = l.starts_with("#### ");
+            let blank_before_note = l.is_empty() && next_is_note;
+            !note && !blank_before_note
         })
         .map(|(_, l)| *l)
         .collect()

@@ -370,12 +370,12 @@ fn create(tokens: &[String], inv: &mut Invocation) -> Result<Command, CliError> 
         (false, false, false, true) => CreateMode::PersistentWithTtl,
         (false, false, false, false) => CreateMode::Persistent,
     };
-    if let Some(ttl) = ttl {
-        if ttl <= 0 || ttl > MAX_TTL_MS {
-            return Err(CliError::Malformed(format!(
-                "ttl must be positive and cannot be larger than: {MAX_TTL_MS}"
-            )));
-        }
+    if let Some(ttl) = ttl
+        && (ttl <= 0 || ttl > MAX_TTL_MS)
+    {
+        return Err(CliError::Malformed(format!(
+            "ttl must be positive and cannot be larger than: {MAX_TTL_MS}"
+        )));
     }
     let acl = match p.args.get(3) {
         Some(text) => parse_acl(text, &mut inv.notices),

@@ -124,12 +124,12 @@ impl Parser<'_> {
         }
         if let Some((name, value)) = t.split_once('=') {
             let mut n = name.chars();
-            if let (Some(c), None) = (n.next(), n.next()) {
-                if let Some(spec) = self.spec(c).filter(|s| s.has_arg) {
-                    self.option(spec)?;
-                    self.set_value(value.to_string());
-                    return Ok(());
-                }
+            if let (Some(c), None) = (n.next(), n.next())
+                && let Some(spec) = self.spec(c).filter(|s| s.has_arg)
+            {
+                self.option(spec)?;
+                self.set_value(value.to_string());
+                return Ok(());
             }
             return Err(unrecognized(token));
         }

@@ -264,10 +264,16 @@ impl ShellClient for MemoryClient {
             ClientOp::Close => self.close().map(|()| Reply::Done),
             ClientOp::Connect { .. } => {
                 // One server: "connecting elsewhere" is a new session here.
+                // The old handle's Closed event is still printed, before
+                // the new session's SyncConnected.
                 self.close()?;
+                let mut closed = self.take_events();
                 let fresh = MemoryClient::connect(&self.server)?;
-                self.take_events();
                 *self = fresh;
+                let mut s = lock(&self.server);
+                let queue = s.events.entry(self.session).or_default();
+                closed.append(queue);
+                *queue = closed;
                 Ok(Reply::Done)
             }
             op => self.run(op),

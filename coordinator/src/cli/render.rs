@@ -113,6 +113,20 @@ pub fn java_compare(a: &str, b: &str) -> std::cmp::Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
 }
 
+/// zkCli's first line, before it connects (`-server`, default
+/// `localhost:2181`).
+pub fn connecting(host: &str) -> String {
+    format!("Connecting to {host}")
+}
+
+/// Printed when zkCli starts interactively (no command in its arguments).
+pub const WELCOME: &str = "Welcome to ZooKeeper!";
+
+/// Printed after [`WELCOME`]: with line editing, or reading plain lines
+/// (standard input not a terminal).
+pub const JLINE_ENABLED: &str = "JLine support is enabled";
+pub const JLINE_DISABLED: &str = "JLine support is disabled";
+
 /// `[zk: host:port(CONNECTED) N] `.
 pub fn prompt(host: &str, state: ConnState, count: u32) -> String {
     format!("[zk: {host}({}) {count}] ", state.name())

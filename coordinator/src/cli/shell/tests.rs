@@ -269,3 +269,27 @@ async fn one_shot_arguments_are_not_tokenized_again_nor_recorded() {
     let out = sh.execute_args(&["get".into(), "/x".into()], &mut c).await;
     assert_eq!(out.texts(), ["two words"]);
 }
+
+#[tokio::test]
+async fn connect_closes_the_old_session_first() {
+    let (_server, mut c, mut sh) = setup();
+    let old = c.session();
+    run(&mut sh, &mut c, "create -e /mine x").await;
+    run(&mut sh, &mut c, "connect").await;
+    assert_ne!(c.session(), old);
+    let events: Vec<(KeeperState, EventType)> = c
+        .take_events()
+        .into_iter()
+        .map(|e| (e.state, e.event_type))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (KeeperState::Closed, EventType::None),
+            (KeeperState::SyncConnected, EventType::None)
+        ]
+    );
+    // The old session's ephemeral went with it.
+    assert_eq!(run(&mut sh, &mut c, "ls /").await.texts(), ["[zookeeper]"]);
+    assert_eq!(sh.host(), "127.0.0.1:2181");
+}

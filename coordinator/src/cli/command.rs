@@ -2,15 +2,12 @@
 //! line becomes a [`Command`] — with the usage strings, deprecation notices
 //! and argument checks each `CliCommand.parse` has.
 
-use crate::acl::{Acl, Id, perms};
+use crate::acl::Acl;
 use crate::command::CreateMode;
 use crate::watch::{AddWatchMode, WatcherType};
 
 use super::errors::CliError;
 use super::options::{OptSpec, Parsed, flag, parse as parse_options, valued};
-
-/// `EphemeralType.TTL.maxValue()`: the largest TTL in milliseconds.
-pub const MAX_TTL_MS: i64 = 0xff_ffff_ffff;
 
 /// zkCli's default `deleteall` batch (`-b`).
 pub const DEFAULT_DELETE_BATCH: i32 = 1000;
@@ -331,97 +328,6 @@ fn arg(p: &Parsed, i: usize) -> String {
     p.args.get(i).cloned().unwrap_or_default()
 }
 
-fn create(tokens: &[String], inv: &mut Invocation) -> Result<Command, CliError> {
-    const SPECS: [OptSpec; 4] = [flag('e'), flag('s'), flag('c'), valued('t')];
-    let p = parse_options(&SPECS, tokens)?;
-    if p.args.len() < 2 {
-        return Err(CliError::Parse(usage_str("create")));
-    }
-    let (e, s, c, t) = (p.has('e'), p.has('s'), p.has('c'), p.has('t'));
-    if c && (e || s) {
-        return Err(CliError::Malformed(
-            "-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential."
-                .into(),
-        ));
-    }
-    let ttl = match p.value('t') {
-        Some(v) if t => Some(
-            v.parse::<i64>()
-                .map_err(|_| CliError::Malformed("-t argument must be a long value".into()))?,
-        ),
-        _ => None,
-    };
-    if t && e {
-        return Err(CliError::Malformed(
-            "TTLs cannot be used with Ephemeral znodes".into(),
-        ));
-    }
-    if t && c {
-        return Err(CliError::Malformed(
-            "TTLs cannot be used with Container znodes".into(),
-        ));
-    }
-    let mode = match (e, s, c, t) {
-        (true, true, _, _) => CreateMode::EphemeralSequential,
-        (true, false, _, _) => CreateMode::Ephemeral,
-        (false, true, _, true) => CreateMode::PersistentSequentialWithTtl,
-        (false, true, _, false) => CreateMode::PersistentSequential,
-        (false, false, true, _) => CreateMode::Container,
-        (false, false, false, true) => CreateMode::PersistentWithTtl,
-        (false, false, false, false) => CreateMode::Persistent,
-    };
-    if let Some(ttl) = ttl
-        && (ttl <= 0 || ttl > MAX_TTL_MS)
-    {
-        return Err(CliError::Malformed(format!(
-            "ttl must be positive and cannot be larger than: {MAX_TTL_MS}"
-        )));
-    }
-    let acl = match p.args.get(3) {
-        Some(text) => parse_acl(text, &mut inv.notices),
-        None => Acl::open_unsafe(),
-    };
-    Ok(Command::Create {
-        path: arg(&p, 1),
-        data: p.args.get(2).map(|d| d.as_bytes().to_vec()),
-        acl,
-        mode,
-        ttl,
-    })
-}
-
-/// `AclParser.parse`: `scheme:id:perms[,…]`; malformed entries are skipped
-/// with a notice, unknown permission letters too.
-pub fn parse_acl(text: &str, notices: &mut Vec<String>) -> Vec<Acl> {
-    let mut acl = Vec::new();
-    for entry in text.split(',').filter(|e| !e.is_empty()) {
-        let (Some(first), Some(last)) = (entry.find(':'), entry.rfind(':')) else {
-            notices.push(format!("{entry} does not have the form scheme:id:perm"));
-            continue;
-        };
-        if first == last {
-            notices.push(format!("{entry} does not have the form scheme:id:perm"));
-            continue;
-        }
-        let mut bits = 0;
-        for c in entry[last + 1..].chars() {
-            match c {
-                'r' => bits |= perms::READ,
-                'w' => bits |= perms::WRITE,
-                'c' => bits |= perms::CREATE,
-                'd' => bits |= perms::DELETE,
-                'a' => bits |= perms::ADMIN,
-                other => notices.push(format!("Unknown perm type: {other}")),
-            }
-        }
-        acl.push(Acl::new(
-            bits,
-            Id::new(&entry[..first], &entry[first + 1..last]),
-        ));
-    }
-    acl
-}
-
 fn set(tokens: &[String]) -> Result<Command, CliError> {
     const SPECS: [OptSpec; 2] = [flag('s'), valued('v')];
     let p = parse_options(&SPECS, tokens)?;
@@ -442,39 +348,6 @@ fn version(p: &Parsed) -> Result<i32, CliError> {
         Some(v) => java_parse_int(v).ok_or_else(|| CliError::NumberFormat(v.to_string())),
         None => Ok(-1),
     }
-}
-
-/// `Integer.parseInt`: optional sign, decimal digits, in range.
-fn java_parse_int(s: &str) -> Option<i32> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// `Integer.decode`: sign, then `0x`/`0X`/`#` hex, `0` octal, or decimal.
-pub fn java_decode_int(s: &str) -> Option<i32> {
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let (radix, digits) = if let Some(h) = body
-        .strip_prefix("0x")
-        .or_else(|| body.strip_prefix("0X"))
-        .or_else(|| body.strip_prefix('#'))
-    {
-        (16, h)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let magnitude = i64::from_str_radix(digits, radix).ok()?;
-    i32::try_from(if negative { -magnitude } else { magnitude }).ok()
 }
 
 fn delete(tokens: &[String], inv: &mut Invocation) -> Result<Command, CliError> {
@@ -549,6 +422,14 @@ fn remove_watches(tokens: &[String]) -> Result<Command, CliError> {
         local: p.has('l'),
     })
 }
+
+mod create;
+mod numbers;
+
+use create::create;
+pub use create::{MAX_TTL_MS, parse_acl};
+pub use numbers::java_decode_int;
+use numbers::java_parse_int;
 
 #[cfg(test)]
 mod tests;

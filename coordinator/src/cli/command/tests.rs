@@ -1,4 +1,5 @@
 use super::*;
+use crate::acl::{Id, perms};
 use crate::cli::tokenize::tokenize;
 
 fn parse_line(line: &str) -> Result<Invocation, CliError> {

@@ -311,3 +311,26 @@ fn integer_decode_as_java() {
     assert_eq!(java_decode_int("--1"), None);
     assert_eq!(java_decode_int("99999999999"), None);
 }
+
+#[test]
+fn the_watch_rewrite_uses_the_raw_third_word_as_zkcli_does() {
+    // zkCli overwrites raw token 2 with -w: with a flag first, the path is
+    // the one overwritten and `watch` becomes the path (refused later).
+    assert_eq!(
+        command("ls -s /p watch"),
+        Command::Ls {
+            path: "watch".into(),
+            watch: true,
+            stat: true,
+            recursive: false
+        }
+    );
+    assert_eq!(
+        command("get /p anything"),
+        Command::Get {
+            path: "/p".into(),
+            watch: true,
+            stat: false
+        }
+    );
+}

@@ -69,6 +69,7 @@
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 pub mod acl;
 pub mod api;
+pub mod cli;
 pub mod codec;
 pub mod command;
 pub mod config;

@@ -1,0 +1,318 @@
+//! Runs any [`Core`] as a stateright [`Actor`]: the same code the cluster
+//! runs, driven by the model checker.
+//!
+//! # Ids
+//!
+//! Our configurations number servers `1..=N`; stateright numbers actors by
+//! their index in the model. Server `NodeId` `n` is stateright `Id(n - 1)`
+//! ([`actor_id`], [`node_id`]), and the model's client actors follow the
+//! servers at `Id(N)..`. A model's configuration must therefore be exactly
+//! `{1, ..., N}`.
+//!
+//! # One step
+//!
+//! Each stateright input (a delivery, a timer, a restart) runs the core on a
+//! clone of the actor state and then performs the core's actions in order,
+//! keeping the ordering contract of [`protocols::Outbox`]:
+//! - `Persist` folds the record into the mirrored [`Stored`] state, which is
+//!   handed to `o.save` once at the end of the step if it changed. The step
+//!   is atomic in the model, so "persist before send" holds by construction,
+//!   and `max_crashes` models a crash between any two steps;
+//! - `Send` to a peer becomes a network message; `Send` to itself is
+//!   delivered within the same step (loopback), which keeps those
+//!   interleavings, irrelevant to the protocol, out of the state space;
+//! - `Commit` is applied to the host's register (see [`crate::host`]), which
+//!   answers the client that asked this node;
+//! - `SetTimer`/`CancelTimer` arm stateright timers with `model_timeout()`
+//!   (any armed timer may fire at any moment), but only for timers the
+//!   model's `arm_timer` predicate accepts: periodic timers such as
+//!   heartbeats resend identical messages forever and make the state space
+//!   infinite, so a model leaves them unarmed;
+//! - `Rejected` parks the client's request; a later `StatusChanged` naming a
+//!   leader proposes it again.
+//!
+//! The state is reported changed (`Cow::Owned`) only when it differs from the
+//! old one: a delivery that changes nothing and emits nothing is then no
+//! transition at all, which shrinks the state space by orders of magnitude.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+use protocols::{Action, ClusterConfig, Core, Durable, NodeId, OutboxOf, Recovered};
+use stateright::actor::register::RegisterMsg;
+use stateright::actor::{Actor, Id, Out, model_timeout};
+
+use crate::host::{self, HostViolation, Machine, Stored, Waiting};
+use crate::register::{RegCommand, RegOp};
+
+/// The messages of a model: client requests and replies, and the core's own
+/// messages wrapped in `Internal`.
+pub type ModelMsg<C> = RegisterMsg<u64, char, <C as Core>::Msg>;
+
+/// Builds a core; `C::new` unless a model checks a deliberately broken one.
+pub type CoreCtor<C> =
+    fn(NodeId, ClusterConfig, Recovered<<C as Core>::Durable>, &mut OutboxOf<C>) -> C;
+
+/// How many self-addressed rounds one step may take before the host gives up.
+const LOOPBACK_LIMIT: usize = 64;
+
+/// Server node `n` (1-based) as a stateright actor id.
+pub fn actor_id(node: NodeId) -> Option<Id> {
+    let index = node.checked_sub(1)?;
+    usize::try_from(index).ok().map(Id::from)
+}
+
+/// The server node a stateright actor id stands for.
+pub fn node_id(id: Id) -> NodeId {
+    usize::from(id) as NodeId + 1
+}
+
+/// One server of a model: a core and its host.
+pub struct CoreActor<C: Core> {
+    pub config: ClusterConfig,
+    pub new_core: CoreCtor<C>,
+    /// Which of the core's timers the model arms.
+    pub arm_timer: fn(&C::Timer) -> bool,
+}
+
+impl<C: Core> Clone for CoreActor<C> {
+    fn clone(&self) -> Self {
+        CoreActor {
+            config: self.config.clone(),
+            new_core: self.new_core,
+            arm_timer: self.arm_timer,
+        }
+    }
+}
+
+impl<C: Core> fmt::Debug for CoreActor<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CoreActor")
+            .field("protocol", &C::NAME)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl<C: Core> CoreActor<C> {
+    pub fn new(config: ClusterConfig, arm_timer: fn(&C::Timer) -> bool) -> Self {
+        CoreActor {
+            config,
+            new_core: C::new,
+            arm_timer,
+        }
+    }
+
+    /// The same model with a different (e.g. deliberately broken) constructor.
+    pub fn with_ctor(mut self, new_core: CoreCtor<C>) -> Self {
+        self.new_core = new_core;
+        self
+    }
+}
+
+/// A server actor's state: the core, the host's persisted half (mirroring
+/// what `o.save` last stored), and the requests its clients wait on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ServerState<C: Core> {
+    pub core: C,
+    pub stored: Stored<C::Durable>,
+    pub waiting: BTreeMap<(u64, u64), Waiting>,
+}
+
+impl<C: Core> ServerState<C> {
+    pub fn machine(&self) -> &Machine {
+        &self.stored.machine
+    }
+}
+
+impl<C: Core> CoreActor<C> {
+    /// Runs `input` on a copy of the state, performs the resulting actions,
+    /// and replaces the state only if it changed.
+    fn step(
+        &self,
+        id: Id,
+        state: &mut Cow<ServerState<C>>,
+        o: &mut Out<Self>,
+        input: impl FnOnce(&mut ServerState<C>, &mut OutboxOf<C>),
+    ) {
+        let mut next = (**state).clone();
+        let mut out = OutboxOf::<C>::new();
+        input(&mut next, &mut out);
+        self.settle(id, &mut next, out, o);
+        if next != **state {
+            if next.stored != state.stored {
+                o.save(next.stored.clone());
+            }
+            *state = Cow::Owned(next);
+        }
+    }
+
+    /// Performs the core's actions until nothing is left: replies, timers
+    /// and network messages go to `o`; self-addressed messages and
+    /// re-proposals are fed back into the core.
+    fn settle(&self, id: Id, st: &mut ServerState<C>, mut out: OutboxOf<C>, o: &mut Out<Self>) {
+        let me = node_id(id);
+        let mut loopback = VecDeque::new();
+        let mut proposals = VecDeque::new();
+        for _ in 0..LOOPBACK_LIMIT {
+            for action in out.take() {
+                match action {
+                    Action::Persist(record) => st.stored.durable.apply(&record),
+                    Action::Send { to, msg } if to == me => loopback.push_back(msg),
+                    Action::Send { to, msg } => match actor_id(to) {
+                        Some(dst) if self.config.members.contains(&to) => {
+                            o.send(dst, RegisterMsg::Internal(msg))
+                        }
+                        _ => {
+                            st.stored
+                                .machine
+                                .violations
+                                .insert(HostViolation::SendToUnknownNode { to });
+                        }
+                    },
+                    Action::Commit { zxid, command } => {
+                        let reply = host::apply_commit(
+                            &mut st.stored.machine,
+                            &mut st.waiting,
+                            zxid,
+                            command,
+                        );
+                        if let Some((client, msg)) = reply {
+                            o.send(client, msg);
+                        }
+                    }
+                    Action::SetTimer { timer, .. } => {
+                        if (self.arm_timer)(&timer) {
+                            o.set_timer(timer, model_timeout());
+                        }
+                    }
+                    Action::CancelTimer(timer) => {
+                        if (self.arm_timer)(&timer) {
+                            o.cancel_timer(timer);
+                        }
+                    }
+                    Action::SendSnapshot { to } => {
+                        st.stored
+                            .machine
+                            .violations
+                            .insert(HostViolation::UnexpectedSnapshot { to });
+                    }
+                    Action::StatusChanged(status) => {
+                        if status.leader.is_some() {
+                            proposals.extend(host::unpark(&mut st.waiting));
+                        }
+                    }
+                    Action::Rejected { command, .. } => host::park(&mut st.waiting, &command),
+                }
+            }
+            if let Some(cmd) = proposals.pop_front() {
+                st.core.propose(cmd.encode(), &mut out);
+            } else if let Some(msg) = loopback.pop_front() {
+                st.core.on_message(me, msg, &mut out);
+            } else {
+                return;
+            }
+        }
+        st.stored
+            .machine
+            .violations
+            .insert(HostViolation::LoopbackDidNotSettle);
+    }
+
+    /// A client's request: propose it through the core, once.
+    fn request(&self, id: Id, state: &mut Cow<ServerState<C>>, cmd: RegCommand, o: &mut Out<Self>) {
+        if state.waiting.contains_key(&cmd.key()) || state.machine().applied.contains(&cmd.key()) {
+            return;
+        }
+        self.step(id, state, o, |st, out| {
+            st.waiting.insert(
+                cmd.key(),
+                Waiting {
+                    command: cmd,
+                    parked: false,
+                },
+            );
+            st.core.propose(cmd.encode(), out);
+        });
+    }
+}
+
+impl<C: Core> Actor for CoreActor<C> {
+    type Msg = ModelMsg<C>;
+    type Timer = C::Timer;
+    type State = ServerState<C>;
+    type Storage = Stored<C::Durable>;
+    type Random = ();
+
+    fn name(&self) -> String {
+        String::new()
+    }
+
+    fn on_start(&self, id: Id, storage: &Option<Self::Storage>, o: &mut Out<Self>) -> Self::State {
+        let stored = storage.clone().unwrap_or_default();
+        let recovered = Recovered {
+            durable: stored.durable.clone(),
+            applied: stored.machine.last_applied(),
+        };
+        let mut out = OutboxOf::<C>::new();
+        let core = (self.new_core)(node_id(id), self.config.clone(), recovered, &mut out);
+        let mut st = ServerState {
+            core,
+            stored: stored.clone(),
+            waiting: BTreeMap::new(),
+        };
+        self.settle(id, &mut st, out, o);
+        if st.stored != stored {
+            o.save(st.stored.clone());
+        }
+        st
+    }
+
+    fn on_msg(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: Self::Msg,
+        o: &mut Out<Self>,
+    ) {
+        let client = usize::from(src) as u64;
+        match msg {
+            RegisterMsg::Internal(msg) => {
+                let from = node_id(src);
+                if self.config.members.contains(&from) {
+                    self.step(id, state, o, |st, out| st.core.on_message(from, msg, out));
+                }
+            }
+            RegisterMsg::Put(request, value) => {
+                let cmd = RegCommand {
+                    client,
+                    request,
+                    op: RegOp::Put(value),
+                };
+                self.request(id, state, cmd, o);
+            }
+            RegisterMsg::Get(request) => {
+                let cmd = RegCommand {
+                    client,
+                    request,
+                    op: RegOp::Get,
+                };
+                self.request(id, state, cmd, o);
+            }
+            RegisterMsg::PutOk(_) | RegisterMsg::GetOk(..) => {}
+        }
+    }
+
+    fn on_timeout(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        timer: &Self::Timer,
+        o: &mut Out<Self>,
+    ) {
+        let timer = timer.clone();
+        self.step(id, state, o, |st, out| st.core.on_timer(timer, out));
+    }
+}

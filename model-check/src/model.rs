@@ -1,0 +1,101 @@
+//! A register service on top of any core, as a stateright model: `N`
+//! servers (each a [`CoreActor`]) followed by client actors that `Put` once
+//! and then `Get`, over a non-duplicating unordered network.
+
+use protocols::Core;
+use stateright::actor::register::{RegisterActor, RegisterActorState};
+use stateright::actor::{ActorModel, ActorModelState, Network};
+use stateright::{Expectation, Model};
+
+use crate::adapter::{CoreActor, ServerState};
+use crate::history::{self, History};
+use crate::properties;
+
+/// A model actor: a server (a core with its host) or a client.
+pub type ModelActor<C> = RegisterActor<CoreActor<C>>;
+pub type CoreModel<C> = ActorModel<ModelActor<C>, Bounds, History>;
+pub type CoreModelState<C> = ActorModelState<ModelActor<C>, History>;
+
+/// What keeps a model finite.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub servers: usize,
+    pub clients: usize,
+    /// States where any server's `status().epoch` exceeds this are not
+    /// explored: leader changes are what make the state space infinite.
+    pub max_epoch: u32,
+    /// At most this many actors down at once (servers only: a client
+    /// restart would re-send its request under the same id).
+    pub max_crashes: usize,
+}
+
+/// The state of server `index`, if that actor is a server.
+pub fn server<C: Core>(state: &CoreModelState<C>, index: usize) -> Option<&ServerState<C>> {
+    match &**state.actor_states.get(index)? {
+        RegisterActorState::Server(s) => Some(s),
+        RegisterActorState::Client { .. } => None,
+    }
+}
+
+/// Live (not crashed) servers, with their actor index.
+pub fn live_servers<'a, C: Core>(
+    bounds: &Bounds,
+    state: &'a CoreModelState<C>,
+) -> impl Iterator<Item = (usize, &'a ServerState<C>)> {
+    (0..bounds.servers)
+        .filter(|&i| !state.crashed.get(i).copied().unwrap_or(false))
+        .filter_map(|i| server(state, i).map(|s| (i, s)))
+}
+
+fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool {
+    let clients_up = state.crashed.iter().skip(bounds.servers).all(|c| !c);
+    clients_up
+        && (0..bounds.servers)
+            .filter_map(|i| server(state, i))
+            .all(|s| s.core.status().epoch <= bounds.max_epoch)
+}
+
+/// The register model over `actor`'s core, with every property of
+/// [`crate::properties`].
+pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
+    let servers = bounds.servers;
+    let clients = bounds.clients;
+    let crashes = bounds.max_crashes;
+    ActorModel::new(bounds, History::default())
+        .actors((0..servers).map(|_| RegisterActor::Server(actor.clone())))
+        .actors((0..clients).map(|_| RegisterActor::Client {
+            put_count: 1,
+            server_count: servers,
+        }))
+        .init_network(Network::new_unordered_nonduplicating([]))
+        .max_crashes(crashes)
+        .record_msg_out(history::record_invocations)
+        .record_msg_in(history::record_returns)
+        .within_boundary(within_boundary::<C>)
+        .property(Expectation::Always, properties::LINEARIZABLE, |_, s| {
+            s.history.is_linearizable()
+        })
+        .property(
+            Expectation::Always,
+            properties::AGREEMENT,
+            properties::agreement::<C>,
+        )
+        .property(
+            Expectation::Always,
+            properties::DURABILITY,
+            properties::durability::<C>,
+        )
+        .property(
+            Expectation::Always,
+            properties::HOST_CONTRACT,
+            properties::host_contract::<C>,
+        )
+        .property(Expectation::Always, properties::TERMINAL_DECIDED, |m, s| {
+            properties::all_answered(&m.cfg, s) || !m.next_states(s).is_empty()
+        })
+        .property(
+            Expectation::Sometimes,
+            properties::VALUE_CHOSEN,
+            properties::value_chosen::<C>,
+        )
+}

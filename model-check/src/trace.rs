@@ -1,0 +1,143 @@
+//! Counterexamples and examples in protocol terms: one line per step
+//! (`n1 -> n2: Prepare { .. }`, `timeout n2 Election`, `crash n3`), followed
+//! by what the step changed on the hosts (commits, leader changes).
+
+use std::fmt::Write as _;
+
+use protocols::Core;
+use stateright::Model;
+use stateright::Path;
+use stateright::actor::register::RegisterMsg;
+use stateright::actor::{ActorModelAction, Id};
+
+use crate::adapter::{ModelMsg, node_id};
+use crate::model::{Bounds, CoreModel, CoreModelState, server};
+use crate::register::describe_command;
+
+pub type CorePath<C> =
+    Path<CoreModelState<C>, ActorModelAction<ModelMsg<C>, <C as Core>::Timer, ()>>;
+
+/// `n1` for the server with node id 1, `c3` for the client at actor index 3.
+pub fn actor_name(bounds: &Bounds, id: Id) -> String {
+    let index = usize::from(id);
+    if index < bounds.servers {
+        format!("n{}", node_id(id))
+    } else {
+        format!("c{index}")
+    }
+}
+
+pub fn describe_msg<M: std::fmt::Debug>(msg: &RegisterMsg<u64, char, M>) -> String {
+    match msg {
+        RegisterMsg::Internal(m) => format!("{m:?}"),
+        RegisterMsg::Put(r, v) => format!("Put #{r} {v:?}"),
+        RegisterMsg::Get(r) => format!("Get #{r}"),
+        RegisterMsg::PutOk(r) => format!("PutOk #{r}"),
+        RegisterMsg::GetOk(r, v) => format!("GetOk #{r} {v:?}"),
+    }
+}
+
+pub fn describe_action<C: Core>(
+    bounds: &Bounds,
+    action: &ActorModelAction<ModelMsg<C>, C::Timer, ()>,
+) -> String {
+    let name = |id: &Id| actor_name(bounds, *id);
+    match action {
+        ActorModelAction::Deliver { src, dst, msg } => {
+            format!("{} -> {}: {}", name(src), name(dst), describe_msg(msg))
+        }
+        ActorModelAction::Drop(env) => format!(
+            "drop {} -> {}: {}",
+            name(&env.src),
+            name(&env.dst),
+            describe_msg(&env.msg)
+        ),
+        ActorModelAction::Timeout(id, timer) => format!("timeout {} {timer:?}", name(id)),
+        ActorModelAction::Crash(id) => format!("crash {}", name(id)),
+        ActorModelAction::Recover(id) => format!("recover {}", name(id)),
+        ActorModelAction::SelectRandom { actor, key, .. } => {
+            format!("random {} {key}", name(actor))
+        }
+    }
+}
+
+/// What one step changed on the servers: new commits and status changes.
+fn effects<C: Core>(
+    bounds: &Bounds,
+    before: &CoreModelState<C>,
+    after: &CoreModelState<C>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for i in 0..bounds.servers {
+        let (Some(b), Some(a)) = (server(before, i), server(after, i)) else {
+            continue;
+        };
+        let name = actor_name(bounds, Id::from(i));
+        let (sb, sa) = (b.core.status(), a.core.status());
+        if sb != sa {
+            let leader = sa.leader.map_or("none".to_owned(), |l| format!("n{l}"));
+            lines.push(format!(
+                "{name} is {} (epoch {}, leader {leader})",
+                sa.role, sa.epoch
+            ));
+        }
+        for (z, c) in &a.machine().committed {
+            if !b.machine().committed.contains_key(z) {
+                lines.push(format!("{name} commits {z}: {}", describe_command(c)));
+            }
+        }
+        for v in a.machine().violations.difference(&b.machine().violations) {
+            lines.push(format!("{name} host contract broken: {v:?}"));
+        }
+    }
+    lines
+}
+
+/// The whole trace, and stateright's action-index path for the Explorer.
+pub fn render<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> String {
+    let bounds = &model.cfg;
+    let steps = path.clone().into_vec();
+    let mut text = String::new();
+    for (n, pair) in steps.windows(2).enumerate() {
+        let [(before, Some(action)), (after, _)] = pair else {
+            continue;
+        };
+        let _ = writeln!(
+            text,
+            "  {:>3}. {}",
+            n + 1,
+            describe_action::<C>(bounds, action)
+        );
+        for effect in effects(bounds, before, after) {
+            let _ = writeln!(text, "         {effect}");
+        }
+    }
+    let _ = writeln!(
+        text,
+        "  Explorer path: {}  (open http://127.0.0.1:3000/#/steps/{} under `explore`)",
+        path.encode(model),
+        path.encode(model)
+    );
+    text
+}
+
+/// The trace as a list of action lines only (for tests).
+pub fn action_lines<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> Vec<String> {
+    path.clone()
+        .into_actions()
+        .iter()
+        .map(|a| describe_action::<C>(&model.cfg, a))
+        .collect()
+}
+
+/// Whether `model` has a state transition for this path at all (guards the
+/// trace against a path the checker mangled, bug 1/5 of the notes).
+pub fn replays<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> bool {
+    let steps = path.clone().into_vec();
+    steps.windows(2).all(|pair| match pair {
+        [(before, Some(action)), (after, _)] => {
+            model.next_state(before, action.clone()).as_ref() == Some(after)
+        }
+        _ => false,
+    })
+}

@@ -61,7 +61,7 @@ pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
     let servers = bounds.servers;
     let clients = bounds.clients;
     let crashes = bounds.max_crashes;
-    ActorModel::new(bounds, History::default())
+    let model = ActorModel::new(bounds, History::default())
         .actors((0..servers).map(|_| RegisterActor::Server(actor.clone())))
         .actors((0..clients).map(|_| RegisterActor::Client {
             put_count: 1,
@@ -97,5 +97,15 @@ pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
             Expectation::Sometimes,
             properties::VALUE_CHOSEN,
             properties::value_chosen::<C>,
-        )
+        );
+    if crashes == 0 {
+        // Shows the terminal-state property is not vacuous: terminal states
+        // exist (a model that always has an armed timer would have none).
+        // Crash and Recover are always enabled, so a crash model has none.
+        model.property(Expectation::Sometimes, properties::QUIESCENT, |m, s| {
+            properties::all_answered(&m.cfg, s) && m.next_states(s).is_empty()
+        })
+    } else {
+        model
+    }
 }

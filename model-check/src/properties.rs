@@ -15,6 +15,7 @@ pub const DURABILITY: &str = "durability";
 pub const HOST_CONTRACT: &str = "commits keep the host contract";
 pub const TERMINAL_DECIDED: &str = "every terminal state has decided everything proposed";
 pub const VALUE_CHOSEN: &str = "value chosen";
+pub const QUIESCENT: &str = "a terminal state answers every request";
 
 /// Two committed sequences never hold different commands at one zxid.
 fn consistent(a: &BTreeMap<Zxid, Command>, b: &BTreeMap<Zxid, Command>) -> bool {

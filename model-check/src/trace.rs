@@ -12,7 +12,7 @@ use stateright::actor::{ActorModelAction, Id};
 
 use crate::adapter::{ModelMsg, node_id};
 use crate::model::{Bounds, CoreModel, CoreModelState, server};
-use crate::register::describe_command;
+use crate::register::{RegCommand, describe_command};
 
 pub type CorePath<C> =
     Path<CoreModelState<C>, ActorModelAction<ModelMsg<C>, <C as Core>::Timer, ()>>;
@@ -29,12 +29,43 @@ pub fn actor_name(bounds: &Bounds, id: Id) -> String {
 
 pub fn describe_msg<M: std::fmt::Debug>(msg: &RegisterMsg<u64, char, M>) -> String {
     match msg {
-        RegisterMsg::Internal(m) => format!("{m:?}"),
+        RegisterMsg::Internal(m) => readable_commands(&format!("{m:?}")),
         RegisterMsg::Put(r, v) => format!("Put #{r} {v:?}"),
         RegisterMsg::Get(r) => format!("Get #{r}"),
         RegisterMsg::PutOk(r) => format!("PutOk #{r}"),
         RegisterMsg::GetOk(r, v) => format!("GetOk #{r} {v:?}"),
     }
+}
+
+/// Replaces every byte list in a message's `Debug` text that is a register
+/// command (`[80, 3, 0, ...]`) with the command it encodes.
+pub fn readable_commands(debug: &str) -> String {
+    let mut text = String::new();
+    let mut rest = debug;
+    while let Some(open) = rest.find('[') {
+        let (before, from_open) = rest.split_at(open);
+        text.push_str(before);
+        let decoded = from_open.find(']').and_then(|close| {
+            let bytes: Result<Vec<u8>, _> = from_open[1..close]
+                .split(',')
+                .map(|b| b.trim().parse::<u8>())
+                .collect();
+            let cmd = RegCommand::decode(&bytes.ok()?).ok()?;
+            Some((close, cmd))
+        });
+        match decoded {
+            Some((close, cmd)) => {
+                text.push_str(&format!("<{cmd}>"));
+                rest = &from_open[close + 1..];
+            }
+            None => {
+                text.push('[');
+                rest = &from_open[1..];
+            }
+        }
+    }
+    text.push_str(rest);
+    text
 }
 
 pub fn describe_action<C: Core>(
@@ -74,7 +105,7 @@ fn effects<C: Core>(
         };
         let name = actor_name(bounds, Id::from(i));
         let (sb, sa) = (b.core.status(), a.core.status());
-        if sb != sa {
+        if (sb.role, sb.leader, sb.epoch) != (sa.role, sa.leader, sa.epoch) {
             let leader = sa.leader.map_or("none".to_owned(), |l| format!("n{l}"));
             lines.push(format!(
                 "{name} is {} (epoch {}, leader {leader})",
@@ -119,6 +150,30 @@ pub fn render<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> String {
         path.encode(model)
     );
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::register::RegOp;
+
+    #[test]
+    fn commands_inside_messages_are_printed_as_register_ops() {
+        let cmd = RegCommand {
+            client: 3,
+            request: 3,
+            op: RegOp::Put('A'),
+        };
+        let debug = format!("Accept {{ slot: 1, command: {:?} }}", cmd.encode());
+        assert_eq!(
+            readable_commands(&debug),
+            "Accept { slot: 1, command: <Put('A') #3 from c3> }"
+        );
+        assert_eq!(
+            readable_commands("Promise { log: [1, 2] }"),
+            "Promise { log: [1, 2] }"
+        );
+    }
 }
 
 /// The trace as a list of action lines only (for tests).

@@ -23,7 +23,7 @@ fn consistent(a: &BTreeMap<Zxid, Command>, b: &BTreeMap<Zxid, Command>) -> bool 
         .all(|(z, c)| b.get(z).is_none_or(|other| other == c))
 }
 
-fn pairwise_consistent<'a>(logs: &[&'a BTreeMap<Zxid, Command>]) -> bool {
+fn pairwise_consistent(logs: &[&BTreeMap<Zxid, Command>]) -> bool {
     logs.iter()
         .enumerate()
         .all(|(i, a)| logs[i + 1..].iter().all(|b| consistent(a, b)))

@@ -152,6 +152,27 @@ pub fn render<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> String {
     text
 }
 
+/// The trace as a list of action lines only (for tests).
+pub fn action_lines<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> Vec<String> {
+    path.clone()
+        .into_actions()
+        .iter()
+        .map(|a| describe_action::<C>(&model.cfg, a))
+        .collect()
+}
+
+/// Whether `model` has a state transition for this path at all (guards the
+/// trace against a path the checker mangled, bug 1/5 of the notes).
+pub fn replays<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> bool {
+    let steps = path.clone().into_vec();
+    steps.windows(2).all(|pair| match pair {
+        [(before, Some(action)), (after, _)] => {
+            model.next_state(before, action.clone()).as_ref() == Some(after)
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,25 +195,4 @@ mod tests {
             "Promise { log: [1, 2] }"
         );
     }
-}
-
-/// The trace as a list of action lines only (for tests).
-pub fn action_lines<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> Vec<String> {
-    path.clone()
-        .into_actions()
-        .iter()
-        .map(|a| describe_action::<C>(&model.cfg, a))
-        .collect()
-}
-
-/// Whether `model` has a state transition for this path at all (guards the
-/// trace against a path the checker mangled, bug 1/5 of the notes).
-pub fn replays<C: Core>(model: &CoreModel<C>, path: &CorePath<C>) -> bool {
-    let steps = path.clone().into_vec();
-    steps.windows(2).all(|pair| match pair {
-        [(before, Some(action)), (after, _)] => {
-            model.next_state(before, action.clone()).as_ref() == Some(after)
-        }
-        _ => false,
-    })
 }

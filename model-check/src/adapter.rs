@@ -25,9 +25,11 @@
 //!   answers the client that asked this node;
 //! - `SetTimer`/`CancelTimer` arm stateright timers with `model_timeout()`
 //!   (any armed timer may fire at any moment), but only for timers the
-//!   model's `arm_timer` predicate accepts: periodic timers such as
-//!   heartbeats resend identical messages forever and make the state space
-//!   infinite, so a model leaves them unarmed;
+//!   model's `arm_timer` predicate accepts for the core's current state:
+//!   periodic timers such as heartbeats resend identical messages forever
+//!   and make the state space infinite, so a model leaves them unarmed, and
+//!   a model may arm a failure detector only while it has reason to fire
+//!   (otherwise no state is ever terminal);
 //! - `Rejected` parks the client's request; a later `StatusChanged` naming a
 //!   leader proposes it again.
 //!
@@ -36,7 +38,7 @@
 //! transition at all, which shrinks the state space by orders of magnitude.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 use protocols::{Action, ClusterConfig, Core, Durable, NodeId, OutboxOf, Recovered};
@@ -53,6 +55,9 @@ pub type ModelMsg<C> = RegisterMsg<u64, char, <C as Core>::Msg>;
 /// Builds a core; `C::new` unless a model checks a deliberately broken one.
 pub type CoreCtor<C> =
     fn(NodeId, ClusterConfig, Recovered<<C as Core>::Durable>, &mut OutboxOf<C>) -> C;
+
+/// Decides which timers a model arms; see [`CoreActor::arm_timer`].
+pub type ArmTimer<C> = fn(&C, &<C as Core>::Timer) -> bool;
 
 /// How many self-addressed rounds one step may take before the host gives up.
 const LOOPBACK_LIMIT: usize = 64;
@@ -72,8 +77,10 @@ pub fn node_id(id: Id) -> NodeId {
 pub struct CoreActor<C: Core> {
     pub config: ClusterConfig,
     pub new_core: CoreCtor<C>,
-    /// Which of the core's timers the model arms.
-    pub arm_timer: fn(&C::Timer) -> bool,
+    /// Whether the model arms this timer for a core in this state (judged
+    /// when the core sets it). A timer the predicate refuses is cancelled if
+    /// it was armed.
+    pub arm_timer: ArmTimer<C>,
 }
 
 impl<C: Core> Clone for CoreActor<C> {
@@ -96,7 +103,7 @@ impl<C: Core> fmt::Debug for CoreActor<C> {
 }
 
 impl<C: Core> CoreActor<C> {
-    pub fn new(config: ClusterConfig, arm_timer: fn(&C::Timer) -> bool) -> Self {
+    pub fn new(config: ClusterConfig, arm_timer: ArmTimer<C>) -> Self {
         CoreActor {
             config,
             new_core: C::new,
@@ -118,6 +125,10 @@ pub struct ServerState<C: Core> {
     pub core: C,
     pub stored: Stored<C::Durable>,
     pub waiting: BTreeMap<(u64, u64), Waiting>,
+    /// The timers armed in stateright for this actor (mirrored, because an
+    /// actor cannot see the model's timer set): only real changes become
+    /// timer commands, so a step that changes nothing stays a no-op.
+    pub armed: BTreeSet<C::Timer>,
 }
 
 impl<C: Core> ServerState<C> {
@@ -183,12 +194,18 @@ impl<C: Core> CoreActor<C> {
                         }
                     }
                     Action::SetTimer { timer, .. } => {
-                        if (self.arm_timer)(&timer) {
-                            o.set_timer(timer, model_timeout());
+                        if (self.arm_timer)(&st.core, &timer) {
+                            // Re-arming an armed timer changes nothing in
+                            // the model (no clock), so it is no command.
+                            if st.armed.insert(timer.clone()) {
+                                o.set_timer(timer, model_timeout());
+                            }
+                        } else if st.armed.remove(&timer) {
+                            o.cancel_timer(timer);
                         }
                     }
                     Action::CancelTimer(timer) => {
-                        if (self.arm_timer)(&timer) {
+                        if st.armed.remove(&timer) {
                             o.cancel_timer(timer);
                         }
                     }
@@ -261,6 +278,7 @@ impl<C: Core> Actor for CoreActor<C> {
             core,
             stored: stored.clone(),
             waiting: BTreeMap::new(),
+            armed: BTreeSet::new(),
         };
         self.settle(id, &mut st, out, o);
         if st.stored != stored {
@@ -313,6 +331,10 @@ impl<C: Core> Actor for CoreActor<C> {
         o: &mut Out<Self>,
     ) {
         let timer = timer.clone();
-        self.step(id, state, o, |st, out| st.core.on_timer(timer, out));
+        self.step(id, state, o, |st, out| {
+            // stateright disarmed it by firing it.
+            st.armed.remove(&timer);
+            st.core.on_timer(timer, out)
+        });
     }
 }

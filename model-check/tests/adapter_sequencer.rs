@@ -163,7 +163,7 @@ fn bounds(max_crashes: usize) -> Bounds {
 }
 
 fn actor() -> CoreActor<Sequencer> {
-    CoreActor::new(ClusterConfig::new([1, 2, 3]), |_| false)
+    CoreActor::new(ClusterConfig::new([1, 2, 3]), |_, _| false)
 }
 
 fn opts() -> RunOptions {

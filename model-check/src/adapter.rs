@@ -25,7 +25,8 @@
 //!   answers the client that asked this node;
 //! - `SetTimer`/`CancelTimer` arm stateright timers with `model_timeout()`
 //!   (any armed timer may fire at any moment), but only for timers the
-//!   model's `arm_timer` predicate accepts for the core's current state:
+//!   model's `arm_timer` predicate accepts for the core's state after the
+//!   step (re-judged after every step):
 //!   periodic timers such as heartbeats resend identical messages forever
 //!   and make the state space infinite, so a model leaves them unarmed, and
 //!   a model may arm a failure detector only while it has reason to fire
@@ -56,7 +57,8 @@ pub type ModelMsg<C> = RegisterMsg<u64, char, <C as Core>::Msg>;
 pub type CoreCtor<C> =
     fn(NodeId, ClusterConfig, Recovered<<C as Core>::Durable>, &mut OutboxOf<C>) -> C;
 
-/// Decides which timers a model arms; see [`CoreActor::arm_timer`].
+/// Decides which of the timers a core has set the model arms, given the
+/// core's state after a step; see [`CoreActor::arm_timer`].
 pub type ArmTimer<C> = fn(&C, &<C as Core>::Timer) -> bool;
 
 /// How many self-addressed rounds one step may take before the host gives up.
@@ -77,9 +79,9 @@ pub fn node_id(id: Id) -> NodeId {
 pub struct CoreActor<C: Core> {
     pub config: ClusterConfig,
     pub new_core: CoreCtor<C>,
-    /// Whether the model arms this timer for a core in this state (judged
-    /// when the core sets it). A timer the predicate refuses is cancelled if
-    /// it was armed.
+    /// Whether the model arms a timer the core has set, for a core in this
+    /// state. Judged again after every step: a timer refused now may be
+    /// armed later, and an armed one the predicate now refuses is disarmed.
     pub arm_timer: ArmTimer<C>,
 }
 
@@ -125,9 +127,11 @@ pub struct ServerState<C: Core> {
     pub core: C,
     pub stored: Stored<C::Durable>,
     pub waiting: BTreeMap<(u64, u64), Waiting>,
-    /// The timers armed in stateright for this actor (mirrored, because an
-    /// actor cannot see the model's timer set): only real changes become
-    /// timer commands, so a step that changes nothing stays a no-op.
+    /// The timers the core has set (and not cancelled, nor seen fire).
+    pub timers: BTreeSet<C::Timer>,
+    /// The subset armed in stateright (mirrored, because an actor cannot
+    /// see the model's timer set): only real changes become timer
+    /// commands, so a step that changes nothing stays a no-op.
     pub armed: BTreeSet<C::Timer>,
 }
 
@@ -193,28 +197,20 @@ impl<C: Core> CoreActor<C> {
                             o.send(client, msg);
                         }
                     }
+                    // Re-arming a set timer changes nothing in a model
+                    // without a clock; `reconcile_timers` arms it.
                     Action::SetTimer { timer, .. } => {
-                        if (self.arm_timer)(&st.core, &timer) {
-                            // Re-arming an armed timer changes nothing in
-                            // the model (no clock), so it is no command.
-                            if st.armed.insert(timer.clone()) {
-                                o.set_timer(timer, model_timeout());
-                            }
-                        } else if st.armed.remove(&timer) {
-                            o.cancel_timer(timer);
-                        }
+                        st.timers.insert(timer);
                     }
                     Action::CancelTimer(timer) => {
-                        if st.armed.remove(&timer) {
-                            o.cancel_timer(timer);
-                        }
+                        st.timers.remove(&timer);
                     }
-                    Action::SendSnapshot { to } => {
-                        st.stored
-                            .machine
-                            .violations
-                            .insert(HostViolation::UnexpectedSnapshot { to });
-                    }
+                    // Snapshot transfer is not modelled: the transfer is
+                    // lost, as a real one may be. A restarted core whose
+                    // host already applied entries compacts its log and
+                    // asks for this to serve a lagging peer; safety does
+                    // not depend on it, only that peer's progress does.
+                    Action::SendSnapshot { .. } => {}
                     Action::StatusChanged(status) => {
                         if status.leader.is_some() {
                             proposals.extend(host::unpark(&mut st.waiting));
@@ -228,6 +224,7 @@ impl<C: Core> CoreActor<C> {
             } else if let Some(msg) = loopback.pop_front() {
                 st.core.on_message(me, msg, &mut out);
             } else {
+                self.reconcile_timers(st, o);
                 return;
             }
         }
@@ -235,6 +232,32 @@ impl<C: Core> CoreActor<C> {
             .machine
             .violations
             .insert(HostViolation::LoopbackDidNotSettle);
+        self.reconcile_timers(st, o);
+    }
+
+    /// Arms in stateright exactly the timers the core has set that the
+    /// model's predicate accepts for the core's state after this step.
+    fn reconcile_timers(&self, st: &mut ServerState<C>, o: &mut Out<Self>) {
+        let stale: Vec<C::Timer> = st
+            .armed
+            .iter()
+            .filter(|t| !st.timers.contains(*t) || !(self.arm_timer)(&st.core, t))
+            .cloned()
+            .collect();
+        for timer in stale {
+            st.armed.remove(&timer);
+            o.cancel_timer(timer);
+        }
+        let due: Vec<C::Timer> = st
+            .timers
+            .iter()
+            .filter(|t| !st.armed.contains(*t) && (self.arm_timer)(&st.core, t))
+            .cloned()
+            .collect();
+        for timer in due {
+            st.armed.insert(timer.clone());
+            o.set_timer(timer, model_timeout());
+        }
     }
 
     /// A client's request: propose it through the core, once.
@@ -278,6 +301,7 @@ impl<C: Core> Actor for CoreActor<C> {
             core,
             stored: stored.clone(),
             waiting: BTreeMap::new(),
+            timers: BTreeSet::new(),
             armed: BTreeSet::new(),
         };
         self.settle(id, &mut st, out, o);
@@ -332,8 +356,9 @@ impl<C: Core> Actor for CoreActor<C> {
     ) {
         let timer = timer.clone();
         self.step(id, state, o, |st, out| {
-            // stateright disarmed it by firing it.
+            // Firing disarmed it, in stateright and for the core.
             st.armed.remove(&timer);
+            st.timers.remove(&timer);
             st.core.on_timer(timer, out)
         });
     }

@@ -15,8 +15,23 @@ pub struct RunOptions {
     pub threads: usize,
     /// A guard, not a bound: a run that hits it is reported incomplete.
     pub timeout: Duration,
-    /// Stop at the first counterexample instead of exploring everything.
-    pub stop_at_first_failure: bool,
+    /// When to stop before the state space is exhausted.
+    pub stop: Stop,
+    /// Breadth-first finds short counterexamples in a state space too
+    /// large to exhaust (at gigabytes of memory); depth-first exhausts a
+    /// bounded one in megabytes.
+    pub breadth_first: bool,
+}
+
+/// When a run may stop early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Explore everything (or until every property has a discovery).
+    Never,
+    /// At the first counterexample of any property.
+    AnyFailure,
+    /// At the first discovery for one of these properties.
+    AnyOf(Vec<&'static str>),
 }
 
 impl Default for RunOptions {
@@ -25,7 +40,8 @@ impl Default for RunOptions {
             // stateright 0.31 ignores `timeout` with one thread (bug 2).
             threads: 2,
             timeout: Duration::from_secs(120),
-            stop_at_first_failure: false,
+            stop: Stop::Never,
+            breadth_first: false,
         }
     }
 }
@@ -45,8 +61,9 @@ pub struct CheckReport<C: Core> {
     pub states: usize,
     pub max_depth: usize,
     pub elapsed: Duration,
-    /// False when the guard timeout stopped the search: `is_done()` is true
-    /// then too (bug 3), so an "always" without a discovery proves nothing.
+    /// False when the search stopped before exhausting the state space (the
+    /// guard timeout, or the `Stop` rule): `is_done()` is true then too
+    /// (bug 3), so an "always" without a discovery proves nothing.
     pub complete: bool,
 }
 
@@ -68,10 +85,13 @@ impl<C: Core> CheckReport<C> {
                 Expectation::Sometimes => "sometimes",
                 Expectation::Eventually => "eventually",
             };
-            let verdict = match (o.holds, self.complete) {
-                (true, true) => "holds",
-                (true, false) => "no counterexample before the timeout",
-                (false, _) => "VIOLATED",
+            // An example or a counterexample is conclusive; the absence of
+            // one is only conclusive if the search completed.
+            let verdict = match (&o.expectation, o.holds, self.complete) {
+                (Expectation::Sometimes, true, _) | (_, true, true) => "holds",
+                (Expectation::Sometimes, false, false) => "no example (search stopped early)",
+                (_, true, false) => "no counterexample (search stopped early)",
+                (_, false, _) => "VIOLATED",
             };
             text.push_str(&format!("{kind} \"{}\": {verdict}\n", o.name));
             if let Some(path) = &o.path {
@@ -97,30 +117,33 @@ impl<C: Core> CheckReport<C> {
             if self.complete {
                 ""
             } else {
-                " (INCOMPLETE: stopped early)"
+                " (INCOMPLETE: stopped before exhausting the state space)"
             }
         ));
         text
     }
 }
 
-/// Explores `model` depth-first (a fingerprint set and a stack: megabytes,
-/// where BFS takes gigabytes) and collects every property's verdict.
+/// Explores `model` (depth-first unless asked otherwise) and collects every
+/// property's verdict.
 pub fn run<C: Core>(model: CoreModel<C>, opts: &RunOptions) -> CheckReport<C> {
     let properties = model.properties();
     let started = Instant::now();
-    let finish = if opts.stop_at_first_failure {
-        HasDiscoveries::AnyFailures
-    } else {
-        HasDiscoveries::All
+    let finish = match &opts.stop {
+        Stop::Never => HasDiscoveries::All,
+        Stop::AnyFailure => HasDiscoveries::AnyFailures,
+        Stop::AnyOf(names) => HasDiscoveries::AnyOf(names.iter().copied().collect()),
     };
-    let checker = model
+    let builder = model
         .checker()
         .threads(opts.threads.max(2))
         .timeout(opts.timeout)
-        .finish_when(finish)
-        .spawn_dfs()
-        .join();
+        .finish_when(finish);
+    let checker = if opts.breadth_first {
+        Box::new(builder.spawn_bfs().join()) as Box<dyn Checker<CoreModel<C>>>
+    } else {
+        Box::new(builder.spawn_dfs().join())
+    };
     let elapsed = started.elapsed();
     let outcomes: Vec<Outcome<C>> = properties
         .iter()
@@ -138,9 +161,16 @@ pub fn run<C: Core>(model: CoreModel<C>, opts: &RunOptions) -> CheckReport<C> {
             }
         })
         .collect();
-    let failed = outcomes.iter().any(|o| !o.holds && o.path.is_some());
-    // The timeout is the only way the search ends early without a failure.
-    let complete = elapsed < opts.timeout || (opts.stop_at_first_failure && failed);
+    // A run stopped by its `Stop` rule found what it looked for; otherwise
+    // the timeout is the only way the search ends early.
+    let stopped = match &opts.stop {
+        Stop::Never => false,
+        Stop::AnyFailure => outcomes.iter().any(|o| !o.holds && o.path.is_some()),
+        Stop::AnyOf(names) => outcomes
+            .iter()
+            .any(|o| names.contains(&o.name) && o.path.is_some()),
+    };
+    let complete = elapsed < opts.timeout && !stopped;
     CheckReport {
         unique_states: checker.unique_state_count(),
         states: checker.state_count(),

@@ -26,8 +26,6 @@ pub enum HostViolation {
     CommitNotIncreasing { zxid: Zxid, last: Zxid },
     /// The core committed bytes that no client of this model proposed.
     UndecodableCommit { zxid: Zxid },
-    /// The model never compacts, so no core should need a snapshot.
-    UnexpectedSnapshot { to: u64 },
     /// A `Send` to a node outside the configuration.
     SendToUnknownNode { to: u64 },
     /// Self-addressed messages kept producing more: a core bug (or a model

@@ -6,6 +6,7 @@
 //!   stateright `Actor` (node ids ↔ actor ids, loopback, timers, storage);
 //! - [`host`]: the host beside each core: the replicated register its
 //!   commits are applied to, and the ordering-contract checks;
+//! - [`client`]: scripted clients, and the actor type holding both kinds;
 //! - [`register`]: register operations encoded as the commands a core orders;
 //! - [`history`]: the linearizability history, matched by request id;
 //! - [`model`]: the register service over `N` servers and its bounds;
@@ -16,9 +17,11 @@
 
 pub mod adapter;
 pub mod check;
+pub mod client;
 pub mod history;
 pub mod host;
 pub mod model;
+pub mod multipaxos;
 pub mod properties;
 pub mod register;
 pub mod trace;

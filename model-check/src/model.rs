@@ -1,18 +1,17 @@
 //! A register service on top of any core, as a stateright model: `N`
-//! servers (each a [`CoreActor`]) followed by client actors that `Put` once
-//! and then `Get`, over a non-duplicating unordered network.
+//! servers (each a [`CoreActor`]) followed by scripted client actors, over a
+//! non-duplicating unordered network.
 
 use protocols::Core;
-use stateright::actor::register::{RegisterActor, RegisterActorState};
+use stateright::Expectation;
 use stateright::actor::{ActorModel, ActorModelState, Network};
-use stateright::{Expectation, Model};
 
 use crate::adapter::{CoreActor, ServerState};
+use crate::client::{ActorState, ClientActor, ModelActor};
 use crate::history::{self, History};
 use crate::properties;
+use crate::register::RegOp;
 
-/// A model actor: a server (a core with its host) or a client.
-pub type ModelActor<C> = RegisterActor<CoreActor<C>>;
 pub type CoreModel<C> = ActorModel<ModelActor<C>, Bounds, History>;
 pub type CoreModelState<C> = ActorModelState<ModelActor<C>, History>;
 
@@ -20,7 +19,8 @@ pub type CoreModelState<C> = ActorModelState<ModelActor<C>, History>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bounds {
     pub servers: usize,
-    pub clients: usize,
+    /// One script per client actor (see [`crate::client`]).
+    pub clients: Vec<Vec<RegOp>>,
     /// States where any server's `status().epoch` exceeds this are not
     /// explored: leader changes are what make the state space infinite.
     pub max_epoch: u32,
@@ -32,8 +32,8 @@ pub struct Bounds {
 /// The state of server `index`, if that actor is a server.
 pub fn server<C: Core>(state: &CoreModelState<C>, index: usize) -> Option<&ServerState<C>> {
     match &**state.actor_states.get(index)? {
-        RegisterActorState::Server(s) => Some(s),
-        RegisterActorState::Client { .. } => None,
+        ActorState::Server(s) => Some(s),
+        ActorState::Client(_) => None,
     }
 }
 
@@ -59,14 +59,15 @@ fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool 
 /// [`crate::properties`].
 pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
     let servers = bounds.servers;
-    let clients = bounds.clients;
+    let clients = bounds.clients.clone();
     let crashes = bounds.max_crashes;
     let model = ActorModel::new(bounds, History::default())
-        .actors((0..servers).map(|_| RegisterActor::Server(actor.clone())))
-        .actors((0..clients).map(|_| RegisterActor::Client {
-            put_count: 1,
-            server_count: servers,
-        }))
+        .actors((0..servers).map(|_| ModelActor::Server(actor.clone())))
+        .actors(
+            clients
+                .into_iter()
+                .map(|script| ModelActor::Client(ClientActor { script, servers })),
+        )
         .init_network(Network::new_unordered_nonduplicating([]))
         .max_crashes(crashes)
         .record_msg_out(history::record_invocations)
@@ -90,9 +91,11 @@ pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
             properties::HOST_CONTRACT,
             properties::host_contract::<C>,
         )
-        .property(Expectation::Always, properties::TERMINAL_DECIDED, |m, s| {
-            properties::all_answered(&m.cfg, s) || !m.next_states(s).is_empty()
-        })
+        .property(
+            Expectation::Always,
+            properties::TERMINAL_DECIDED,
+            properties::terminal_decided::<C>,
+        )
         .property(
             Expectation::Sometimes,
             properties::VALUE_CHOSEN,
@@ -102,9 +105,11 @@ pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
         // Shows the terminal-state property is not vacuous: terminal states
         // exist (a model that always has an armed timer would have none).
         // Crash and Recover are always enabled, so a crash model has none.
-        model.property(Expectation::Sometimes, properties::QUIESCENT, |m, s| {
-            properties::all_answered(&m.cfg, s) && m.next_states(s).is_empty()
-        })
+        model.property(
+            Expectation::Sometimes,
+            properties::QUIESCENT,
+            properties::quiescent::<C>,
+        )
     } else {
         model
     }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use protocols::{Command, Core, Zxid};
-use stateright::actor::register::{RegisterActorState, RegisterMsg};
+use stateright::Model;
+
+use crate::client::ActorState;
 
 use crate::host::INITIAL_VALUE;
 use crate::model::{Bounds, CoreModel, CoreModelState, live_servers, server};
@@ -72,14 +74,34 @@ pub fn all_answered<C: Core>(bounds: &Bounds, s: &CoreModelState<C>) -> bool {
     s.actor_states
         .iter()
         .skip(bounds.servers)
-        .all(|a| matches!(&**a, RegisterActorState::Client { awaiting: None, .. }))
+        .all(|a| matches!(&**a, ActorState::Client(c) if c.awaiting.is_none()))
 }
 
-/// A read returned a written value.
-pub fn value_chosen<C: Core>(_: &CoreModel<C>, s: &CoreModelState<C>) -> bool {
-    s.network
-        .iter_all()
-        .any(|env| matches!(env.msg, RegisterMsg::GetOk(_, v) if *v != INITIAL_VALUE))
+/// Whether `s` has a successor (in or out of the boundary). Stops at the
+/// first action that is a transition, unlike `Model::next_states`, which
+/// computes every successor: this runs on almost every state.
+pub fn has_successor<C: Core>(m: &CoreModel<C>, s: &CoreModelState<C>) -> bool {
+    let mut actions = Vec::new();
+    m.actions(s, &mut actions);
+    actions.into_iter().any(|a| m.next_state(s, a).is_some())
+}
+
+/// Every terminal state (no action is a transition) has answered every
+/// request: the sound form of "eventually decided" for a stable predicate
+/// (stateright's `eventually` misses cycles and DAG joins).
+pub fn terminal_decided<C: Core>(m: &CoreModel<C>, s: &CoreModelState<C>) -> bool {
+    all_answered(&m.cfg, s) || has_successor(m, s)
+}
+
+/// A terminal state that answered every request exists: the terminal
+/// property above is not vacuous.
+pub fn quiescent<C: Core>(m: &CoreModel<C>, s: &CoreModelState<C>) -> bool {
+    all_answered(&m.cfg, s) && !has_successor(m, s)
+}
+
+/// A write was chosen and applied somewhere: the register holds a value.
+pub fn value_chosen<C: Core>(m: &CoreModel<C>, s: &CoreModelState<C>) -> bool {
+    live_servers(&m.cfg, s).any(|(_, st)| st.machine().value != INITIAL_VALUE)
 }
 
 /// Every command committed anywhere (live servers), by zxid: what a trace

@@ -29,12 +29,40 @@ pub fn actor_name(bounds: &Bounds, id: Id) -> String {
 
 pub fn describe_msg<M: std::fmt::Debug>(msg: &RegisterMsg<u64, char, M>) -> String {
     match msg {
-        RegisterMsg::Internal(m) => readable_commands(&format!("{m:?}")),
+        RegisterMsg::Internal(m) => readable_ballots(&readable_commands(&format!("{m:?}"))),
         RegisterMsg::Put(r, v) => format!("Put #{r} {v:?}"),
         RegisterMsg::Get(r) => format!("Get #{r}"),
         RegisterMsg::PutOk(r) => format!("PutOk #{r}"),
         RegisterMsg::GetOk(r, v) => format!("GetOk #{r} {v:?}"),
     }
+}
+
+/// Shortens `Ballot { round: 1, node: 2 }` to `(1, n2)`, the way papers
+/// write ballots.
+pub fn readable_ballots(debug: &str) -> String {
+    const OPEN: &str = "Ballot { round: ";
+    let mut text = String::new();
+    let mut rest = debug;
+    while let Some(at) = rest.find(OPEN) {
+        text.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let parsed = after.find(" }").and_then(|close| {
+            let (round, node) = after[..close].split_once(", node: ")?;
+            Some((close, round.parse::<u32>().ok()?, node.parse::<u64>().ok()?))
+        });
+        match parsed {
+            Some((close, round, node)) => {
+                text.push_str(&format!("({round}, n{node})"));
+                rest = &after[close + 2..];
+            }
+            None => {
+                text.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    text.push_str(rest);
+    text
 }
 
 /// Replaces every byte list in a message's `Debug` text that is a register

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use model_check::adapter::CoreActor;
-use model_check::check::{self, RunOptions};
+use model_check::check::{self, RunOptions, Stop};
 use model_check::model::{self, Bounds};
 use model_check::properties;
+use model_check::register::RegOp;
 use protocols::{
     ClusterConfig, Command, Core, Durable, NodeId, OutboxOf, Recovered, Role, Status, Zxid,
 };
@@ -156,7 +157,10 @@ const UNIQUE_ONE_CRASH: usize = 32380;
 fn bounds(max_crashes: usize) -> Bounds {
     Bounds {
         servers: 3,
-        clients: 2,
+        clients: vec![
+            vec![RegOp::Put('A'), RegOp::Get],
+            vec![RegOp::Put('B'), RegOp::Get],
+        ],
         max_epoch: 1,
         max_crashes,
     }
@@ -198,7 +202,7 @@ fn a_core_that_forgets_to_persist_breaks_durability() {
     let report = check::run(
         model::build(broken, bounds(1)),
         &RunOptions {
-            stop_at_first_failure: true,
+            stop: Stop::AnyFailure,
             ..opts()
         },
     );

@@ -1,4 +1,4 @@
-//! The acceptor (Paxos Made Simple §2.2 and §2.3; PMMC's acceptor): promises
+//! The acceptor (Paxos Made Simple §2.2 and §2.5; PMMC's acceptor): promises
 //! and votes, each persisted before the answer that reveals it is sent.
 
 use super::messages::{Entry, Msg, Slot, Vote};
@@ -73,7 +73,7 @@ impl MultiPaxos {
     pub(super) fn follow(&mut self, ballot: Ballot, out: &mut Out) {
         match &self.role {
             RoleState::Follower { leader: Some(l) } if *l == ballot.node => {
-                out.set_timer(super::Timer::Election, self.election_after);
+                self.arm_election_timer(out);
             }
             RoleState::Leader(l) if l.ballot == ballot => {}
             _ => self.become_follower(Some(ballot.node), out),

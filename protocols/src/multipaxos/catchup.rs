@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::messages::{Msg, Slot, Vote};
 use super::{Ballot, MAX_CATCH_UP_BATCH, MultiPaxos, Out, Record, RoleState};
-use crate::contract::Action;
+use crate::contract::{Action, RejectReason};
 use crate::types::{NodeId, Zxid};
 
 impl MultiPaxos {
@@ -50,6 +50,7 @@ impl MultiPaxos {
         entries: BTreeMap<Slot, Vote>,
         out: &mut Out,
     ) {
+        let full = entries.len() >= MAX_CATCH_UP_BATCH;
         let before = self.committed;
         for (slot, vote) in entries {
             if slot <= self.committed.counter() {
@@ -78,11 +79,12 @@ impl MultiPaxos {
             self.observe(ballot, out);
             self.follow(ballot, out);
         }
-        if self.committed > before {
-            // Ask for the next batch (the answer is empty once caught up).
+        if full && self.committed > before {
+            // A full batch: more may follow, ask for it now rather than at
+            // the next heartbeat.
             let upto = self.committed.counter();
             let ballot = self.durable.promised;
-            out.send(from, Msg::Learned { ballot, upto });
+            out.send(from, Msg::Behind { ballot, upto });
         }
     }
 
@@ -105,6 +107,16 @@ impl MultiPaxos {
         // chosen ones.
         self.persist(Record::Compact(at), out);
         self.committed = at;
+        // The snapshot may hold commits of proposals waiting here; this
+        // node will never see them committed, and forwarding them forever
+        // would commit them again and again. Their outcome is unknown to
+        // us: hand them back as abandoned (ZooKeeper's connection loss).
+        for command in std::mem::take(&mut self.pending) {
+            out.push(Action::Rejected {
+                command,
+                reason: RejectReason::Abandoned,
+            });
+        }
         match self.role {
             RoleState::Follower {
                 leader: Some(leader),
@@ -112,7 +124,7 @@ impl MultiPaxos {
                 let ballot = self.durable.promised;
                 out.send(
                     leader,
-                    Msg::Learned {
+                    Msg::Behind {
                         ballot,
                         upto: at.counter(),
                     },

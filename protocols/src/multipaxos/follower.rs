@@ -9,7 +9,7 @@ impl MultiPaxos {
     /// The leader of `ballot` says every slot up to `upto` is chosen. Commit
     /// the slots whose vote here was cast in `ballot` (that vote holds the
     /// chosen entry); a vote from any other ballot may hold a value that
-    /// lost, so stop there and let the answer ask for the chosen entries.
+    /// lost, so stop there and answer `Behind` to get the chosen entries.
     pub(super) fn on_chosen(&mut self, from: NodeId, ballot: Ballot, upto: Slot, out: &mut Out) {
         let promised = self.durable.promised;
         if ballot < promised {
@@ -28,8 +28,19 @@ impl MultiPaxos {
                 _ => break,
             }
         }
-        let upto = self.committed.counter();
-        out.send(from, Msg::Learned { ballot, upto });
+        let (reached, committed) = (upto, self.committed.counter());
+        let answer = if committed < reached {
+            Msg::Behind {
+                ballot,
+                upto: committed,
+            }
+        } else {
+            Msg::Learned {
+                ballot,
+                upto: committed,
+            }
+        };
+        out.send(from, answer);
     }
 
     /// A proposal at a non-leader: forward it to the known leader, or hold
@@ -44,10 +55,15 @@ impl MultiPaxos {
             });
             return;
         }
+        let first_waiting = self.pending.is_empty();
         self.pending.push(command.clone());
         if let Some(leader) = leader {
             out.send(leader, Msg::Forward { command });
-            out.set_timer(Timer::Reforward, self.reforward_after());
+            // Arm only for the first waiting proposal: re-arming at every
+            // proposal would postpone the retry forever under steady load.
+            if first_waiting {
+                out.set_timer(Timer::Reforward, self.reforward_after());
+            }
         }
     }
 

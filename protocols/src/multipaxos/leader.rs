@@ -32,7 +32,7 @@ impl MultiPaxos {
             // without them; fetch them and let an up-to-date node lead.
             let upto = self.committed.counter();
             self.become_follower(None, out);
-            out.send(from, Msg::Learned { ballot, upto });
+            out.send(from, Msg::Behind { ballot, upto });
             return;
         }
         c.promises.insert(from, votes);
@@ -94,7 +94,16 @@ impl MultiPaxos {
     }
 
     /// Phase 2a for a new command in the next free slot.
+    /// A command already in flight (forwarded again, or re-proposed from
+    /// phase 1) is not proposed twice.
     pub(super) fn propose_command(&mut self, command: Command, out: &mut Out) {
+        if let RoleState::Leader(l) = &self.role
+            && l.in_flight
+                .values()
+                .any(|f| f.entry.command.as_ref() == Some(&command))
+        {
+            return;
+        }
         let round = self.durable.promised.round;
         self.propose_entry(Entry::command(round, command), out);
     }
@@ -219,17 +228,25 @@ impl MultiPaxos {
         }
     }
 
-    /// A follower's heartbeat answer: it is alive, and it has committed up
-    /// to `upto`; send it what it lacks.
-    pub(super) fn on_learned(&mut self, from: NodeId, ballot: Ballot, upto: Slot, out: &mut Out) {
+    /// A follower's answer to `Chosen` (`Learned`, or `Behind` with what
+    /// it has committed): it is alive; if it is behind, send what it lacks.
+    pub(super) fn on_learned(
+        &mut self,
+        from: NodeId,
+        ballot: Ballot,
+        behind: Option<Slot>,
+        out: &mut Out,
+    ) {
         if let RoleState::Leader(l) = &mut self.role
             && ballot == l.ballot
         {
             l.heard.insert(from);
-            if upto >= self.durable.compacted.counter() {
+            if behind.is_none_or(|upto| upto >= self.durable.compacted.counter()) {
                 l.snapshot_sent.remove(&from);
             }
         }
-        self.serve_catch_up(from, upto, out);
+        if let Some(upto) = behind {
+            self.serve_catch_up(from, upto, out);
+        }
     }
 }

@@ -80,10 +80,14 @@ pub enum Msg {
     /// every slot it proposed in `ballot` up to `upto` was chosen in
     /// `ballot`. Doubles as the leader's heartbeat.
     Chosen { ballot: Ballot, upto: Slot },
-    /// A follower's answer to `Chosen`: it has committed every slot up to
-    /// `upto`. The leader counts it as a sign of life and sends what the
-    /// follower lacks (catch-up) or a snapshot.
+    /// A follower's answer to `Chosen` when it committed every slot the
+    /// leader named: a sign of life for the leader's check-quorum.
     Learned { ballot: Ballot, upto: Slot },
+    /// "I have committed up to `upto` and lack what follows": a follower
+    /// whose votes could not complete the chosen prefix, or one that just
+    /// installed a snapshot or applied a catch-up batch. The receiver sends
+    /// the chosen entries it has after `upto`, or a snapshot.
+    Behind { ballot: Ballot, upto: Slot },
     /// Chosen entries for a lagging replica, contiguous from its `upto + 1`,
     /// each with a ballot it was chosen in.
     CatchUp {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::super::{MpDurable, Msg, MultiPaxos, Record, Timer};
+pub use super::super::{MpDurable, Msg, MultiPaxos, Record, Timer};
 use crate::contract::{Action, Core, Durable, Outbox, Recovered};
 use crate::types::{ClusterConfig, NodeId, Zxid};
 
@@ -124,6 +124,101 @@ impl Cluster {
         self.nodes.insert(id, core);
         let acts = out.take();
         self.absorb(id, acts.clone());
+        acts
+    }
+}
+
+// ---- builders for the exact actions tests expect ----
+
+use super::super::{Ballot, Entry, Slot, Vote};
+use crate::types::{Role, Status};
+
+pub fn b(round: u32, node: NodeId) -> Ballot {
+    Ballot::new(round, node)
+}
+
+pub fn cmd(epoch: u32, c: &str) -> Entry {
+    Entry::command(epoch, c.as_bytes().to_vec())
+}
+
+pub fn vote(ballot: Ballot, entry: Entry) -> Vote {
+    Vote { ballot, entry }
+}
+
+pub fn send(to: NodeId, msg: Msg) -> Act {
+    Action::Send { to, msg }
+}
+
+pub fn persist_promise(ballot: Ballot) -> Act {
+    Action::Persist(Record::Promise(ballot))
+}
+
+pub fn persist_vote(slot: Slot, ballot: Ballot, entry: Entry) -> Act {
+    Action::Persist(Record::Accept {
+        slot,
+        vote: vote(ballot, entry),
+    })
+}
+
+pub fn set(timer: Timer, after: u32) -> Act {
+    Action::SetTimer { timer, after }
+}
+
+pub fn commit(zxid: Zxid, c: &str) -> Act {
+    Action::Commit {
+        zxid,
+        command: c.as_bytes().to_vec(),
+    }
+}
+
+pub fn status(role: Role, leader: Option<NodeId>, epoch: u32, last: Zxid) -> Act {
+    Action::StatusChanged(Status {
+        role,
+        leader,
+        epoch,
+        last_committed: last,
+    })
+}
+
+/// Node 1 of 3 elected leader in ballot 1.1 with nothing to re-propose and
+/// every message delivered: the common starting point.
+pub fn cluster_with_leader_1() -> Cluster {
+    let mut c = Cluster::new(3);
+    c.timer(1, Timer::Election);
+    c.deliver_all();
+    assert_eq!(c.nodes[&1].status().role, Role::Leader);
+    c
+}
+
+impl Cluster {
+    /// Delivers the first queued message and drops whatever it caused to
+    /// be sent (a lost answer).
+    pub fn deliver_one_and_drop_answers(&mut self) {
+        if let Some((from, to, msg)) = self.queue.pop_front() {
+            let before = self.queue.len();
+            self.on(to, |c, o| c.on_message(from, msg, o));
+            self.queue.truncate(before);
+        }
+    }
+}
+
+impl Cluster {
+    /// Delivers exactly the first queued message.
+    pub fn deliver_one(&mut self) -> Option<(NodeId, NodeId)> {
+        let (from, to, msg) = self.queue.pop_front()?;
+        self.on(to, |c, o| c.on_message(from, msg, o));
+        Some((from, to))
+    }
+
+    /// Delivers everything, returning the actions node `id` emitted.
+    pub fn deliver_all_steps_at(&mut self, id: NodeId) -> Vec<Act> {
+        let mut acts = Vec::new();
+        while let Some((from, to, msg)) = self.queue.pop_front() {
+            let a = self.on(to, |c, o| c.on_message(from, msg, o));
+            if to == id {
+                acts.extend(a);
+            }
+        }
         acts
     }
 }

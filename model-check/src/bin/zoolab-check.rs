@@ -164,6 +164,7 @@ fn main() -> ExitCode {
                     Stop::Never
                 },
                 breadth_first: bug.is_some(),
+                max_depth: None,
             };
             let report = check::run(multipaxos::model(bounds, campaigns(&model), bug), &opts);
             print!("{}", report.render());

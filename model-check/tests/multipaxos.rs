@@ -14,13 +14,17 @@ use protocols::multipaxos::{InjectedBug, MultiPaxos};
 /// shows here (DFS exhausts the bounded space, so the count is exact).
 const MAIN_UNIQUE_STATES: usize = 63_751;
 const CRASH_UNIQUE_STATES: usize = 261_068;
+const READ_UNIQUE_STATES: usize = 1_745_509;
 
-fn exhaust(bounds: model_check::model::Bounds) -> CheckReport<MultiPaxos> {
+fn exhaust(
+    bounds: model_check::model::Bounds,
+    campaigns: multipaxos::Campaigns,
+) -> CheckReport<MultiPaxos> {
     let opts = RunOptions {
         timeout: Duration::from_secs(300),
         ..RunOptions::default()
     };
-    let report = check::run(multipaxos::model(bounds, CAMPAIGNS, None), &opts);
+    let report = check::run(multipaxos::model(bounds, campaigns, None), &opts);
     // `is_done()` is true after a timeout too: only a run that ended before
     // its guard and found nothing proves the "always" properties.
     assert!(report.complete, "{}", report.render());
@@ -29,7 +33,7 @@ fn exhaust(bounds: model_check::model::Bounds) -> CheckReport<MultiPaxos> {
 
 #[test]
 fn every_property_holds_for_a_write_under_leader_changes() {
-    let report = exhaust(multipaxos::main_bounds());
+    let report = exhaust(multipaxos::main_bounds(), CAMPAIGNS);
     for o in &report.outcomes {
         assert!(o.holds, "{} does not hold:\n{}", o.name, report.render());
     }
@@ -48,8 +52,22 @@ fn every_property_holds_for_a_write_under_leader_changes() {
 }
 
 #[test]
+fn a_read_concurrent_with_a_write_is_linearizable() {
+    let report = exhaust(multipaxos::read_bounds(), multipaxos::READ_CAMPAIGNS);
+    for o in &report.outcomes {
+        assert!(o.holds, "{} does not hold:\n{}", o.name, report.render());
+    }
+    assert_eq!(
+        report.unique_states,
+        READ_UNIQUE_STATES,
+        "{}",
+        report.render()
+    );
+}
+
+#[test]
 fn agreement_and_durability_survive_a_crash_restart() {
-    let report = exhaust(multipaxos::crash_bounds());
+    let report = exhaust(multipaxos::crash_bounds(), CAMPAIGNS);
     for name in [
         properties::AGREEMENT,
         properties::DURABILITY,

@@ -12,11 +12,13 @@
 //!   [`Outbox`] of [`Action`]s with its ordering contract;
 //! - [`rng`]: the seeded generator cores use for jitter;
 //! - [`multipaxos`]: leader-based Multi-Paxos ([`multipaxos::MultiPaxos`]);
+//! - [`zab`]: ZooKeeper's atomic broadcast with fast leader election ([`zab::Zab`]);
 
 pub mod contract;
 pub mod multipaxos;
 pub mod rng;
 pub mod types;
+pub mod zab;
 
 pub use contract::{
     Action, ActionOf, Command, Core, Durable, Outbox, OutboxOf, RecordOf, Recovered, RejectReason,

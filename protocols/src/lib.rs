@@ -13,10 +13,13 @@
 //! - [`rng`]: the seeded generator cores use for jitter;
 //! - [`multipaxos`]: leader-based Multi-Paxos ([`multipaxos::MultiPaxos`]);
 //! - [`zab`]: ZooKeeper's atomic broadcast with fast leader election ([`zab::Zab`]);
+//! - [`sim`]: the seeded deterministic simulator that runs any core under
+//!   faults and checks agreement, commit order, durability and progress;
 
 pub mod contract;
 pub mod multipaxos;
 pub mod rng;
+pub mod sim;
 pub mod types;
 pub mod zab;
 

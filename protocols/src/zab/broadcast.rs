@@ -117,8 +117,8 @@ impl Zab {
         }
     }
 
-    /// PROPOSE at a synced follower: log and ACK it if it is the next one.
-    /// A gap means a lost message: resync with the same leader.
+    /// PROPOSE at a synced follower: log and ACK it if it is the next one
+    /// (with any that came ahead of it); keep it if it came early.
     pub(super) fn on_propose(&mut self, epoch: u32, zxid: Zxid, command: Command, out: &mut Out) {
         let RoleState::Following(f) = &self.role else {
             return;
@@ -131,20 +131,42 @@ impl Zab {
         }
         let leader = f.leader;
         self.heard_from_leader(out);
+        let next = self.next_zxid(epoch);
+        if zxid < next {
+            // A duplicate (or a re-send): we hold it already.
+            let last = self.durable.last();
+            out.send(leader, Msg::Ack { epoch, zxid: last });
+            return;
+        }
+        if let RoleState::Following(f) = &mut self.role
+            && (f.ahead.len() < super::MAX_AHEAD || zxid == next)
+        {
+            f.ahead.insert(zxid, command);
+        }
+        let mut logged = None;
+        loop {
+            let next = self.next_zxid(epoch);
+            let RoleState::Following(f) = &mut self.role else {
+                return;
+            };
+            let Some(command) = f.ahead.remove(&next) else {
+                break;
+            };
+            self.persist(Record::Append { zxid: next, command }, out);
+            logged = Some(next);
+        }
+        if let Some(zxid) = logged {
+            out.send(leader, Msg::Ack { epoch, zxid });
+        }
+    }
+
+    /// The zxid the next proposal of `epoch` must have.
+    fn next_zxid(&self, epoch: u32) -> Zxid {
         let last = self.durable.last();
-        let next = if last.epoch() == epoch {
+        if last.epoch() == epoch {
             Zxid(last.0.saturating_add(1))
         } else {
             Zxid::new(epoch, 1)
-        };
-        if zxid == next {
-            self.persist(Record::Append { zxid, command }, out);
-            out.send(leader, Msg::Ack { epoch, zxid });
-        } else if zxid < next {
-            // A duplicate (or a re-send): we hold it already.
-            out.send(leader, Msg::Ack { epoch, zxid: last });
-        } else {
-            self.restart_discovery(out);
         }
     }
 

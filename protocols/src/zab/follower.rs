@@ -113,7 +113,7 @@ impl Zab {
             _ => None,
         };
         if leading == Some(true) {
-            self.outstanding.push(command.clone());
+            self.outstanding.push((command.clone(), false));
             self.propose_as_leader(command, out);
             return;
         }
@@ -133,7 +133,7 @@ impl Zab {
                     // write would postpone the retry forever under load.
                     out.set_timer(Timer::Reforward, self.reforward_after());
                 }
-                self.outstanding.push(command.clone());
+                self.outstanding.push((command.clone(), false));
                 out.send(leader, Msg::Forward { command });
             }
             // Not broadcasting yet: hold it until we are.
@@ -156,12 +156,12 @@ impl Zab {
                     command: command.clone(),
                 },
             );
-            self.outstanding.push(command);
+            self.outstanding.push((command, false));
         }
     }
 
-    /// Writes sent to the leader and not seen committed may have been lost
-    /// on the way: send them again.
+    /// Writes sent to the leader and not seen committed for a whole period
+    /// may have been lost on the way: send them again.
     pub(super) fn reforward(&mut self, out: &mut Out) {
         let RoleState::Following(f) = &self.role else {
             return;
@@ -169,13 +169,18 @@ impl Zab {
         if f.phase != FollowerPhase::Broadcast || self.outstanding.is_empty() {
             return;
         }
-        for command in &self.outstanding {
+        // Only writes that waited a whole period: younger ones are most
+        // likely still on their way to being committed.
+        for (command, _) in self.outstanding.iter().filter(|(_, aged)| *aged) {
             out.send(
                 f.leader,
                 Msg::Forward {
                     command: command.clone(),
                 },
             );
+        }
+        for (_, aged) in &mut self.outstanding {
+            *aged = true;
         }
         out.set_timer(Timer::Reforward, self.reforward_after());
     }

@@ -40,8 +40,10 @@
 //! - **Broadcast** (`broadcast.rs`; phase 3): the leader assigns `zxid =
 //!   e << 32 | counter`, persists and sends PROPOSE to every synced
 //!   follower, many in flight; a follower persists and ACKs a proposal only
-//!   if it is the next one (FIFO channels; a gap means a lost message, and
-//!   the follower goes back to discovery with the same leader to resync).
+//!   if it is the next one. Zab assumes FIFO channels; where a channel
+//!   reorders, a follower keeps (a bounded number of) proposals that came
+//!   ahead of a gap until it fills, and where it loses, the leader sends
+//!   again, at a heartbeat, what a follower stopped acknowledging.
 //!   An ACK covers every earlier proposal, so the leader keeps per follower
 //!   how far it acked and commits, in zxid order, up to the largest zxid a
 //!   quorum holds; COMMIT and every PING carry that point.
@@ -87,6 +89,10 @@ use crate::types::{ClusterConfig, NodeId, Role, Status, Ticks, Zxid};
 /// (and keeps while waiting to see them committed); beyond it, it rejects.
 pub const MAX_PENDING: usize = 1024;
 
+/// How many proposals a follower keeps that arrived ahead of a missing
+/// one; beyond that it drops them and waits for the leader to send again.
+pub const MAX_AHEAD: usize = 128;
+
 /// How many proposals a leader sends again to a lagging follower at one
 /// heartbeat.
 pub const MAX_RESEND_BATCH: usize = 64;
@@ -126,8 +132,9 @@ pub struct Zab {
     /// Writes proposed here that wait for a broadcasting leader.
     held: Vec<Command>,
     /// Writes proposed here and sent to the leader (or proposed by this
-    /// server as leader), not yet seen committed.
-    outstanding: Vec<Command>,
+    /// server as leader), not yet seen committed; `true` once a `Reforward`
+    /// period went by since it was sent.
+    outstanding: Vec<(Command, bool)>,
     rng: SplitMix64,
     /// The notification re-send interval, drawn once at start.
     notify_after: Ticks,
@@ -156,6 +163,10 @@ struct FollowerState {
     /// Whether our ACKEPOCH to this leader counts (we accepted its epoch
     /// afresh); every re-send says the same.
     fresh: bool,
+    /// Proposals that arrived ahead of a missing one (the channel
+    /// reordered or lost something), up to [`MAX_AHEAD`]; logged once the
+    /// gap fills. Empty on a FIFO channel.
+    ahead: BTreeMap<Zxid, Command>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -290,7 +301,7 @@ impl Zab {
 
     /// Writes proposed here that are held or outstanding.
     pub fn pending(&self) -> impl Iterator<Item = &Command> {
-        self.held.iter().chain(&self.outstanding)
+        self.held.iter().chain(self.outstanding.iter().map(|(c, _)| c))
     }
 
     /// Changes the durable state and asks the host to persist the change,
@@ -397,6 +408,7 @@ impl Zab {
             leader,
             phase: FollowerPhase::Discovery,
             fresh: false,
+            ahead: BTreeMap::new(),
         });
         out.push(Action::StatusChanged(self.status()));
         out.set_timer(Timer::Init, self.config.init_limit.max(1));
@@ -506,11 +518,10 @@ impl Zab {
             .collect();
         for (zxid, command) in entries {
             self.committed = zxid;
-            for list in [&mut self.outstanding, &mut self.held] {
-                if let Some(i) = list.iter().position(|c| *c == command) {
-                    list.remove(i);
-                    break;
-                }
+            if let Some(i) = self.outstanding.iter().position(|(c, _)| *c == command) {
+                self.outstanding.remove(i);
+            } else if let Some(i) = self.held.iter().position(|c| *c == command) {
+                self.held.remove(i);
             }
             out.commit(zxid, command);
         }
@@ -520,7 +531,7 @@ impl Zab {
     /// The leader is lost: writes it was given are handed back, their fate
     /// unknown (ZooKeeper's clients see a connection loss).
     fn abandon_outstanding(&mut self, out: &mut Out) {
-        for command in std::mem::take(&mut self.outstanding) {
+        for (command, _) in std::mem::take(&mut self.outstanding) {
             out.push(Action::Rejected {
                 command,
                 reason: RejectReason::Abandoned,

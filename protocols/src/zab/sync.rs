@@ -133,6 +133,7 @@ impl Zab {
         self.commit_upto(committed, out);
         if let RoleState::Following(f) = &mut self.role {
             f.phase = FollowerPhase::Synced;
+            f.ahead.clear();
         }
         out.send(leader, Msg::AckLd { epoch, last });
     }
@@ -158,7 +159,7 @@ impl Zab {
         self.committed = at;
         // Writes waiting here may have been committed inside the snapshot,
         // unseen: their outcome is unknown, hand them back.
-        for command in std::mem::take(&mut self.outstanding) {
+        for (command, _) in std::mem::take(&mut self.outstanding) {
             out.push(Action::Rejected {
                 command,
                 reason: crate::contract::RejectReason::Abandoned,
@@ -171,26 +172,22 @@ impl Zab {
                 match f.phase {
                     // The SNAP of our sync: ack the epoch again from here.
                     FollowerPhase::AwaitNewLeader => self.send_ack_epoch(leader, out),
-                    // Our history moved under a running sync or broadcast:
-                    // resync with the same leader.
-                    _ => self.restart_discovery(out),
+                    FollowerPhase::Discovery => {}
+                    // A snapshot from a later epoch than our leader's: it
+                    // is stale.
+                    _ if at.epoch() > self.durable.current_epoch => self.become_looking(out),
+                    // Every committed zxid of an epoch up to ours is in our
+                    // leader's history: we go on from `at`, and proposals
+                    // kept ahead of a gap may now be next.
+                    _ => {
+                        if let RoleState::Following(f) = &mut self.role {
+                            f.ahead = f.ahead.split_off(&Zxid(at.0.saturating_add(1)));
+                        }
+                    }
                 }
             }
             // Someone committed beyond us: we are a stale leader.
             RoleState::Leading(_) => self.become_looking(out),
         }
-    }
-
-    /// Back to discovery with the same leader (a resync): CEPOCH again.
-    pub(super) fn restart_discovery(&mut self, out: &mut Out) {
-        let RoleState::Following(f) = &mut self.role else {
-            return;
-        };
-        if f.phase == FollowerPhase::Broadcast {
-            out.cancel_timer(Timer::LeaderSilent);
-            out.set_timer(Timer::Init, self.config.init_limit.max(1));
-        }
-        f.phase = FollowerPhase::Discovery;
-        self.send_cepoch(out);
     }
 }

@@ -70,6 +70,7 @@ impl Zab {
             && p.phase == PeerPhase::Active
         {
             p.acked = p.acked.max(zxid);
+            l.heard.insert(from);
         }
         self.advance_commit(out);
     }

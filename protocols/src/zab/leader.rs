@@ -173,6 +173,7 @@ impl Zab {
         let Some(p) = l.peers.get_mut(&from) else {
             return;
         };
+        l.heard.insert(from);
         match p.phase {
             PeerPhase::Syncing => {
                 p.phase = PeerPhase::Active;
@@ -222,14 +223,19 @@ impl Zab {
         for peer in acked.into_iter().filter(|&p| p != id) {
             out.send(peer, Msg::CommitLd { epoch, committed });
         }
+        // Our own held writes first (outstanding now), then forwarded ones.
+        for command in std::mem::take(&mut self.held) {
+            self.outstanding.push((command.clone(), false));
+            self.propose_as_leader(command, out);
+        }
         for command in queued {
             self.propose_as_leader(command, out);
         }
     }
 
     /// Heartbeat: PING every synced follower with the commit point, and
-    /// send again what an active follower has not acknowledged (a PROPOSE
-    /// may have been lost).
+    /// send again what an active follower stopped acknowledging (a PROPOSE
+    /// may have been lost), or a snapshot if that is compacted away.
     pub(super) fn heartbeat(&mut self, out: &mut Out) {
         let committed = self.committed;
         let last = self.durable.last();
@@ -247,21 +253,28 @@ impl Zab {
             out.send(*peer, Msg::Ping { epoch, committed });
             let stalled = p.acked == p.acked_before;
             p.acked_before = p.acked;
-            if p.phase == PeerPhase::Active && stalled && p.acked < last {
-                let from = Zxid(p.acked.0.saturating_add(1));
-                for (zxid, command) in self
-                    .durable
-                    .history
-                    .range(from..)
-                    .take(super::MAX_RESEND_BATCH)
-                {
-                    let msg = Msg::Propose {
-                        epoch,
-                        zxid: *zxid,
-                        command: command.clone(),
-                    };
-                    out.send(*peer, msg);
-                }
+            if p.phase != PeerPhase::Active || !stalled || p.acked >= last {
+                continue;
+            }
+            if p.acked < self.durable.compacted {
+                // What it lacks is compacted away: the host streams our
+                // snapshot, and we go on from where it leaves the follower.
+                out.push(Action::SendSnapshot { to: *peer });
+                continue;
+            }
+            let from = Zxid(p.acked.0.saturating_add(1));
+            for (zxid, command) in self
+                .durable
+                .history
+                .range(from..)
+                .take(super::MAX_RESEND_BATCH)
+            {
+                let msg = Msg::Propose {
+                    epoch,
+                    zxid: *zxid,
+                    command: command.clone(),
+                };
+                out.send(*peer, msg);
             }
         }
         out.set_timer(Timer::Heartbeat, self.config.heartbeat.max(1));

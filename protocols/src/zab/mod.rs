@@ -189,7 +189,8 @@ struct LeaderState {
     peers: BTreeMap<NodeId, Peer>,
     /// Writes forwarded or proposed here before broadcast started.
     queued: Vec<Command>,
-    /// Peers heard from since the last `CheckQuorum`.
+    /// Followers that acknowledged something of this epoch since the last
+    /// `CheckQuorum` (any other message proves nothing about following us).
     heard: BTreeSet<NodeId>,
 }
 
@@ -473,9 +474,6 @@ impl Zab {
     }
 
     fn step_leader(&mut self, from: NodeId, msg: Msg, out: &mut Out) {
-        if let RoleState::Leading(l) = &mut self.role {
-            l.heard.insert(from);
-        }
         match msg {
             Msg::Notification { state, .. } => self.answer_looking_peer(from, state, out),
             Msg::CEpoch { accepted_epoch } => self.on_cepoch(from, accepted_epoch, out),

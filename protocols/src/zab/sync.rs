@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::messages::{Msg, Sync, Timer};
+use super::messages::{Msg, Sync};
 use super::{FollowerPhase, Out, PeerPhase, Record, RoleState, Zab};
 use crate::contract::{Action, Command, Core};
 use crate::types::{NodeId, Zxid};

@@ -9,15 +9,24 @@
 //!                                         # replay it showing (up to) that many last events
 //! ```
 //!
+//! Every step is also held to the invariants of ZooKeeper's `Zab.tla`
+//! (`protocols::zab::invariants`), through a wrapper core that shows every
+//! action to a checker.
+//!
 //! Every seed derives its whole run ([`SimConfig::randomized`]): 3 or 5
 //! nodes and its fault rates. The 3-node and 5-node seeds of the sweep run
 //! as two tests so that they use both cores.
 
 use std::time::Instant;
 
-use protocols::zab::{InjectedBug, Zab, ZabDurable};
+use std::cell::RefCell;
+
 use protocols::sim::{self, Invariant, SimConfig, Sweep, Violation};
-use protocols::{ClusterConfig, Core, NodeId, OutboxOf, Recovered};
+use protocols::zab::invariants::{ZabBreach, ZabChecker};
+use protocols::zab::{InjectedBug, Msg, Record, Timer, Zab, ZabDurable};
+use protocols::{
+    Action, ClusterConfig, Command, Core, NodeId, OutboxOf, Recovered, Role, Status, Zxid,
+};
 
 const DEFAULT_SEEDS: u64 = 2000;
 
@@ -43,11 +52,20 @@ fn config(seed: u64) -> SimConfig {
     config
 }
 
+/// Runs every seed of `nodes` servers with the simulator's invariants and
+/// Zab.tla's (see `Checked` below), stopping at the first breach.
 fn sweep(nodes: u64) -> Sweep {
     let started = Instant::now();
-    let keep = |c: &SimConfig| c.nodes == nodes;
-    let sweep = sim::sweep::<Zab>(seeds(), config, keep, <Zab as Core>::new)
-        .unwrap_or_else(|violation| panic!("{violation}"));
+    let mut sweep = Sweep::default();
+    for seed in seeds() {
+        let config = config(seed);
+        if config.nodes != nodes {
+            continue;
+        }
+        let stats = run_checked(config, <Checked as Core>::new).unwrap_or_else(|e| panic!("{e}"));
+        sweep.stats.add(&stats);
+        sweep.runs += 1;
+    }
     println!(
         "{} seeds of {nodes} nodes in {:.2?}: {:?}",
         sweep.runs,
@@ -81,12 +99,12 @@ fn assert_faults_happened(sweep: &Sweep) {
 }
 
 #[test]
-fn three_nodes_keep_agreement_durability_and_progress_under_faults() {
+fn three_nodes_keep_zab_tla_invariants_agreement_durability_and_progress_under_faults() {
     assert_faults_happened(&sweep(3));
 }
 
 #[test]
-fn five_nodes_keep_agreement_durability_and_progress_under_faults() {
+fn five_nodes_keep_zab_tla_invariants_agreement_durability_and_progress_under_faults() {
     assert_faults_happened(&sweep(5));
 }
 
@@ -141,19 +159,25 @@ fn commit_without_quorum(
     )
 }
 
-/// How many seeds the broken core gets to show its bug.
+/// How many seeds the broken core gets to show its bug. A leader that
+/// commits what only it logged delivers proposals a later epoch never
+/// had: its sequence stops being a prefix of the others' (Zab's total
+/// order), which the simulator names CommitOrder, or Agreement when the
+/// zxid itself is reused.
 const BROKEN_SEEDS: u64 = 2000;
 
 #[test]
-fn a_leader_that_commits_without_a_quorum_of_acks_is_caught_breaking_agreement() {
+fn a_leader_that_commits_without_a_quorum_of_acks_is_caught_breaking_commit_order() {
     let started = Instant::now();
     let caught: Option<Violation> = (0..BROKEN_SEEDS).find_map(|seed| {
         sim::run_with::<Zab>(SimConfig::randomized(seed), commit_without_quorum)
             .err()
-            .filter(|v| v.invariant == Invariant::Agreement)
+            .filter(|v| matches!(v.invariant, Invariant::Agreement | Invariant::CommitOrder))
     });
     let Some(v) = caught else {
-        panic!("no seed in 0..{BROKEN_SEEDS} caught CommitWithoutQuorum breaking agreement");
+        panic!(
+            "no seed in 0..{BROKEN_SEEDS} caught CommitWithoutQuorum breaking agreement or order"
+        );
     };
     println!("caught in {:.2?}:\n{v}", started.elapsed());
     // It replays, and the same schedule is fine without the bug.
@@ -162,13 +186,166 @@ fn a_leader_that_commits_without_a_quorum_of_acks_is_caught_breaking_agreement()
     assert!(sim::run::<Zab>(SimConfig::randomized(v.seed)).is_ok());
 }
 
+// ---- Zab.tla's invariants, checked on every step ----
+//
+// The simulator checks the contract's invariants; `Checked` wraps each
+// server so that every action it emits also goes through a `ZabChecker`
+// (one per run, per test thread), which holds the run to PrefixConsistency,
+// Integrity, Agreement, TotalOrder, Local/GlobalPrimaryOrder,
+// PrimaryIntegrity and PrimaryUniqueness.
+
+thread_local! {
+    static CHECKER: RefCell<(ZabChecker, Option<ZabBreach>)> =
+        RefCell::new((ZabChecker::new(), None));
+}
+
+/// A Zab server whose every action is shown to this thread's checker.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Checked(Zab);
+
+type Out = OutboxOf<Zab>;
+
+impl Checked {
+    fn build(
+        id: NodeId,
+        config: ClusterConfig,
+        recovered: Recovered<ZabDurable>,
+        bug: Option<InjectedBug>,
+        out: &mut Out,
+    ) -> Checked {
+        let from = out.actions().len();
+        let core = Checked(Zab::new_with_bug(id, config, recovered, bug, out));
+        let before = core.0.status();
+        core.check(before, from, out);
+        core
+    }
+
+    fn step(&mut self, out: &mut Out, f: impl FnOnce(&mut Zab, &mut Out)) {
+        let (before, from) = (self.0.status(), out.actions().len());
+        f(&mut self.0, out);
+        self.check(before, from, out);
+    }
+
+    fn check(&self, before: Status, from: usize, out: &Out) {
+        let id = self.0.id();
+        let after = self.0.status();
+        let primary = after.role == Role::Leader && self.0.is_broadcasting();
+        let mut delivered = before.last_committed;
+        CHECKER.with(|c| {
+            let (checker, found) = &mut *c.borrow_mut();
+            for action in &out.actions()[from..] {
+                let r = match action {
+                    Action::Commit { zxid, command } => {
+                        delivered = *zxid;
+                        checker.on_deliver(id, *zxid, command)
+                    }
+                    Action::Persist(Record::Append { zxid, command })
+                        if primary && zxid.epoch() == after.epoch =>
+                    {
+                        checker.on_broadcast(id, after.epoch, *zxid, command, delivered)
+                    }
+                    _ => Ok(()),
+                };
+                if let Err(b) = r
+                    && found.is_none()
+                {
+                    *found = Some(b);
+                }
+            }
+        });
+    }
+}
+
+impl Core for Checked {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Durable = ZabDurable;
+
+    const NAME: &'static str = "zab";
+
+    fn new(
+        id: NodeId,
+        config: ClusterConfig,
+        recovered: Recovered<ZabDurable>,
+        out: &mut Out,
+    ) -> Self {
+        Checked::build(id, config, recovered, None, out)
+    }
+
+    fn propose(&mut self, command: Command, out: &mut Out) {
+        self.step(out, |c, o| c.propose(command, o));
+    }
+
+    fn on_message(&mut self, from: NodeId, msg: Msg, out: &mut Out) {
+        self.step(out, |c, o| c.on_message(from, msg, o));
+    }
+
+    fn on_timer(&mut self, timer: Timer, out: &mut Out) {
+        self.step(out, |c, o| c.on_timer(timer, o));
+    }
+
+    fn compact(&mut self, upto: Zxid, out: &mut Out) {
+        self.step(out, |c, o| c.compact(upto, o));
+    }
+
+    fn snapshot_installed(&mut self, at: Zxid, out: &mut Out) {
+        let id = self.0.id();
+        CHECKER.with(|c| c.borrow_mut().0.on_snapshot(id, at));
+        self.step(out, |c, o| c.snapshot_installed(at, o));
+    }
+
+    fn status(&self) -> Status {
+        self.0.status()
+    }
+
+    fn id(&self) -> NodeId {
+        self.0.id()
+    }
+}
+
+fn checked_commit_without_quorum(
+    id: NodeId,
+    config: ClusterConfig,
+    recovered: Recovered<ZabDurable>,
+    out: &mut Out,
+) -> Checked {
+    Checked::build(
+        id,
+        config,
+        recovered,
+        Some(InjectedBug::CommitWithoutQuorum),
+        out,
+    )
+}
+
+/// Runs `seed` with every server checked; the first breach of a Zab.tla
+/// property, if any.
+fn run_checked(
+    config: SimConfig,
+    ctor: sim::Constructor<Checked>,
+) -> Result<sim::RunStats, String> {
+    CHECKER.with(|c| *c.borrow_mut() = (ZabChecker::new(), None));
+    let seed = config.seed;
+    let result = sim::run_with::<Checked>(config, ctor);
+    let breach = CHECKER.with(|c| c.borrow_mut().1.take());
+    match (result, breach) {
+        (_, Some(b)) => Err(format!(
+            "seed {seed} broke Zab.tla's {b}\nreplay: ZOOLAB_SIM_SEED={seed} cargo test -p protocols --test sim_zab"
+        )),
+        (Err(v), None) => Err(v.to_string()),
+        (Ok(stats), None) => Ok(stats),
+    }
+}
+
 #[test]
-#[ignore]
-fn debug_trace() {
-    let seed: u64 = std::env::var("S").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    let nodes: u64 = std::env::var("N").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let mut c = if std::env::var("R").is_ok() { SimConfig::randomized(seed) } else { SimConfig::new(seed, nodes).without_faults() };
-    c.log_len = 100_000;
-    let r = sim::run::<Zab>(c);
-    if let Err(v) = r { println!("{v}"); }
+fn zab_tla_invariants_catch_a_leader_that_commits_without_a_quorum() {
+    let caught = (0..BROKEN_SEEDS).find_map(|seed| {
+        run_checked(SimConfig::randomized(seed), checked_commit_without_quorum)
+            .err()
+            .filter(|e| e.contains("Zab.tla"))
+    });
+    let Some(e) = caught else {
+        panic!("no seed in 0..{BROKEN_SEEDS} caught CommitWithoutQuorum by Zab.tla's invariants");
+    };
+    println!("{e}");
 }

@@ -153,7 +153,13 @@ impl Zab {
             let Some(command) = f.ahead.remove(&next) else {
                 break;
             };
-            self.persist(Record::Append { zxid: next, command }, out);
+            self.persist(
+                Record::Append {
+                    zxid: next,
+                    command,
+                },
+                out,
+            );
             logged = Some(next);
         }
         if let Some(zxid) = logged {

@@ -16,9 +16,10 @@ impl Zab {
         let RoleState::Leading(l) = &mut self.role else {
             return;
         };
-        let past_discovery = l.peers.get(&from).is_some_and(|p| {
-            !matches!(p.phase, PeerPhase::CEpoch(_) | PeerPhase::NewEpochSent)
-        });
+        let past_discovery = l
+            .peers
+            .get(&from)
+            .is_some_and(|p| !matches!(p.phase, PeerPhase::CEpoch(_) | PeerPhase::NewEpochSent));
         if past_discovery && l.phase != LeaderPhase::Discovery && accepted_epoch < l.epoch {
             // A late copy of the CEPOCH it sent before accepting our epoch;
             // a learner that really reconnects has accepted our epoch.

@@ -67,6 +67,7 @@ mod broadcast;
 mod durable;
 mod election;
 mod follower;
+pub mod invariants;
 mod leader;
 mod messages;
 mod sync;
@@ -302,7 +303,9 @@ impl Zab {
 
     /// Writes proposed here that are held or outstanding.
     pub fn pending(&self) -> impl Iterator<Item = &Command> {
-        self.held.iter().chain(self.outstanding.iter().map(|(c, _)| c))
+        self.held
+            .iter()
+            .chain(self.outstanding.iter().map(|(c, _)| c))
     }
 
     /// Changes the durable state and asks the host to persist the change,

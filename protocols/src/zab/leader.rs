@@ -102,10 +102,13 @@ impl Zab {
         let Some(p) = l.peers.get_mut(&from) else {
             return;
         };
-        let waiting = matches!(
-            p.phase,
-            PeerPhase::NewEpochSent | PeerPhase::Snapshot | PeerPhase::Syncing
-        );
+        let waiting = match p.phase {
+            PeerPhase::NewEpochSent | PeerPhase::Syncing => true,
+            // A re-send from before the snapshot arrived: one transfer at a
+            // time (a lost one is retried when the learner reconnects).
+            PeerPhase::Snapshot { last: before } => last != before,
+            _ => false,
+        };
         if epoch != l.epoch || !waiting {
             return;
         }

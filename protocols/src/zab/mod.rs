@@ -226,8 +226,9 @@ enum PeerPhase {
     /// ACKEPOCH received: its history ends at `last`; `fresh` as in the
     /// message.
     AckedEpoch { last: Zxid, fresh: bool },
-    /// The host streams it a snapshot; it acks the epoch again after.
-    Snapshot,
+    /// The host streams it a snapshot, asked for when its history ended at
+    /// `last`; it acks the epoch again from the snapshot.
+    Snapshot { last: Zxid },
     /// NEWLEADER sent.
     Syncing,
     /// ACKLD received: it takes part in broadcast.

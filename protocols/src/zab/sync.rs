@@ -69,7 +69,7 @@ impl Zab {
         };
         match plan {
             Plan::Snapshot => {
-                p.phase = PeerPhase::Snapshot;
+                p.phase = PeerPhase::Snapshot { last: theirs };
                 out.push(Action::SendSnapshot { to: peer });
             }
             Plan::Send(sync) => {

@@ -2,5 +2,9 @@
 //! list of actions it emitted (openraft's habit), named after the rule of
 //! the paper or of FLE it checks.
 
+mod broadcast;
+mod discovery;
+mod election;
 mod harness;
 mod seed;
+mod sync;

@@ -46,15 +46,6 @@ impl Cluster {
         }
     }
 
-    /// An ensemble of `n` fresh servers started at once.
-    pub fn new(n: u64) -> Cluster {
-        let mut c = Cluster::empty(n);
-        for id in 1..=n {
-            c.start(id);
-        }
-        c
-    }
-
     /// Starts (or restarts) `id` from what it persisted, its host holding
     /// every commit it applied.
     pub fn start(&mut self, id: NodeId) -> Vec<Act> {
@@ -83,10 +74,8 @@ impl Cluster {
         for a in acts {
             match a {
                 Action::Persist(r) => self.durable.entry(id).or_default().apply(&r),
-                Action::Send { to, msg } => {
-                    if !self.down.contains(&to) {
-                        self.queue.push_back((id, to, msg));
-                    }
+                Action::Send { to, msg } if !self.down.contains(&to) => {
+                    self.queue.push_back((id, to, msg));
                 }
                 Action::Commit { zxid, command } => {
                     self.commits.entry(id).or_default().push((zxid, command))
@@ -126,18 +115,6 @@ impl Cluster {
             self.on(to, |c, o| c.on_message(from, msg, o));
         }
         n
-    }
-
-    /// Delivers exactly the first queued message.
-    pub fn deliver_one(&mut self) -> Option<(NodeId, NodeId)> {
-        let (from, to, msg) = self.queue.pop_front()?;
-        self.on(to, |c, o| c.on_message(from, msg, o));
-        Some((from, to))
-    }
-
-    /// Drops every queued message from `from` to `to`.
-    pub fn drop_between(&mut self, from: NodeId, to: NodeId) {
-        self.queue.retain(|(f, t, _)| (*f, *t) != (from, to));
     }
 
     pub fn role(&self, id: NodeId) -> Role {
@@ -219,22 +196,52 @@ pub fn entries(list: &[(Zxid, &str)]) -> BTreeMap<Zxid, Vec<u8>> {
         .collect()
 }
 
-/// Three fresh servers started at once, everything delivered: server 3
-/// (the best vote) leads epoch 1 and broadcasts.
-pub fn ensemble_led_by_3() -> Cluster {
-    let mut c = Cluster::new(3);
-    c.deliver_all();
-    assert_eq!(c.role(3), Role::Leader);
+impl Cluster {
+    /// Delivers everything; then, as time would, fires the Notify timer of
+    /// every running LOOKING server (whose vote a peer started later never
+    /// heard) and the Resend timer of every follower not yet broadcasting
+    /// (whose CEPOCH reached the leader before the leader had settled);
+    /// until nothing changes.
+    pub fn settle(&mut self) {
+        for _ in 0..10 {
+            self.deliver_all();
+            let waiting: Vec<(NodeId, Timer)> = self
+                .nodes
+                .iter()
+                .filter(|(id, core)| !self.down.contains(id) && !core.is_broadcasting())
+                .filter_map(|(id, core)| match core.status().role {
+                    Role::Looking => Some((*id, Timer::Notify)),
+                    Role::Follower => Some((*id, Timer::Resend)),
+                    _ => None,
+                })
+                .collect();
+            if waiting.is_empty() {
+                return;
+            }
+            for (id, timer) in waiting {
+                self.timer(id, timer);
+            }
+        }
+    }
+}
+
+/// `n` fresh servers started one after another, `leader` first, each
+/// start followed by delivering everything: the first two started settle
+/// on `leader` (the better vote of a fresh pair is the higher id, so
+/// `leader` must be the highest), the others join it. Epoch 1.
+pub fn ensemble_led_by(n: u64, leader: NodeId) -> Cluster {
+    let mut c = Cluster::empty(n);
+    c.start(leader);
+    for id in (1..=n).filter(|&id| id != leader) {
+        c.start(id);
+        c.settle();
+    }
+    assert_eq!(c.role(leader), Role::Leader);
     assert!(c.nodes.values().all(Zab::is_broadcasting));
     c
 }
 
-/// The only sends among `acts`.
-pub fn sends(acts: &[Act]) -> Vec<(NodeId, Msg)> {
-    acts.iter()
-        .filter_map(|a| match a {
-            Action::Send { to, msg } => Some((*to, msg.clone())),
-            _ => None,
-        })
-        .collect()
+/// Three servers, server 3 leading epoch 1, all broadcasting.
+pub fn ensemble_led_by_3() -> Cluster {
+    ensemble_led_by(3, 3)
 }

@@ -4,7 +4,6 @@
 //! timer fires, so nothing depends on jitter.
 
 use super::harness::*;
-use crate::contract::Core;
 use crate::types::Role;
 
 #[test]

@@ -205,4 +205,31 @@ impl Zab {
             out.set_timer(Timer::LeaderSilent, self.config.sync_limit.max(1));
         }
     }
+
+    /// Delivers every history entry up to `upto` not yet delivered, in
+    /// zxid order. Only called when the history up to `upto` is known to
+    /// be the committed one (a leader's own, or a synced follower's).
+    pub(super) fn commit_upto(&mut self, upto: Zxid, out: &mut Out) {
+        let upto = upto.min(self.durable.last());
+        if upto <= self.committed {
+            return;
+        }
+        let next = Zxid(self.committed.0.saturating_add(1));
+        let entries: Vec<(Zxid, Command)> = self
+            .durable
+            .history
+            .range(next..=upto)
+            .map(|(z, c)| (*z, c.clone()))
+            .collect();
+        for (zxid, command) in entries {
+            self.committed = zxid;
+            if let Some(i) = self.outstanding.iter().position(|(c, _)| *c == command) {
+                self.outstanding.remove(i);
+            } else if let Some(i) = self.held.iter().position(|c| *c == command) {
+                self.held.remove(i);
+            }
+            out.commit(zxid, command);
+        }
+        self.committed = upto;
+    }
 }

@@ -188,4 +188,15 @@ impl Zab {
     fn reforward_after(&self) -> Ticks {
         self.config.sync_limit.max(1).saturating_mul(2)
     }
+
+    /// The leader is lost: writes it was given are handed back, their fate
+    /// unknown (ZooKeeper's clients see a connection loss).
+    pub(super) fn abandon_outstanding(&mut self, out: &mut Out) {
+        for (command, _) in std::mem::take(&mut self.outstanding) {
+            out.push(Action::Rejected {
+                command,
+                reason: RejectReason::Abandoned,
+            });
+        }
+    }
 }

@@ -58,6 +58,24 @@
 //!   rejected with `NotLeader`; when the leader is lost, those already sent
 //!   are handed back `Abandoned`, as ZooKeeper drops a dead leader's
 //!   outstanding requests.
+//! - **Lost and late messages**: a follower not yet broadcasting sends its
+//!   phase's message again (CEPOCH, ACKEPOCH, ACKLD) on the `Resend` timer;
+//!   the leader answers duplicates idempotently, and ignores a late copy of
+//!   a CEPOCH sent before the learner accepted its epoch (a learner that
+//!   really reconnects reports the epoch already accepted).
+//! - **Compaction** (`sync.rs`): `compact(z)` forgets the history up to the
+//!   host's snapshot, durably. A learner whose history ends before that
+//!   point gets `SendSnapshot` instead of a DIFF (during sync, or at a
+//!   heartbeat if it stopped acknowledging below it); `snapshot_installed`
+//!   moves its history past the snapshot and hands back writes whose fate
+//!   the snapshot hides.
+//! - **Restart** (`new_with_bug`): a server comes back LOOKING with its
+//!   history and epochs; history up to what the host already applied is
+//!   forgotten, since a snapshot installed just before the crash may have
+//!   made it stale.
+//! - **Checking** (`invariants.rs`): Zab.tla's invariants as a checker the
+//!   simulator (and a model checker) feed with what servers broadcast and
+//!   deliver.
 //!
 //! Roles change only in `become_looking`, `become_following` and
 //! `become_leading`; messages are dispatched by role in `step_looking`,
@@ -70,6 +88,7 @@ mod follower;
 pub mod invariants;
 mod leader;
 mod messages;
+mod roles;
 mod sync;
 
 #[cfg(test)]
@@ -81,8 +100,11 @@ use serde::{Deserialize, Serialize};
 
 pub use durable::{Record, ZabDurable};
 pub use messages::{Msg, PeerState, Sync, Timer, Vote};
+use roles::{
+    Election, FollowerPhase, FollowerState, LeaderPhase, LeaderState, Peer, PeerPhase, RoleState,
+};
 
-use crate::contract::{Action, Command, Core, OutboxOf, Recovered, RejectReason};
+use crate::contract::{Action, Command, Core, OutboxOf, Recovered};
 use crate::rng::SplitMix64;
 use crate::types::{ClusterConfig, NodeId, Role, Status, Ticks, Zxid};
 
@@ -139,100 +161,6 @@ pub struct Zab {
     rng: SplitMix64,
     /// The notification re-send interval, drawn once at start.
     notify_after: Ticks,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum RoleState {
-    Looking(Election),
-    Following(FollowerState),
-    Leading(LeaderState),
-}
-
-/// FLE's tallies for the current round.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Election {
-    /// `recvset`: the votes of this round, this server's own included.
-    received: BTreeMap<NodeId, Vote>,
-    /// `outofelection`: votes of FOLLOWING and LEADING peers, any round.
-    settled: BTreeMap<NodeId, (Vote, PeerState, u32)>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct FollowerState {
-    leader: NodeId,
-    phase: FollowerPhase,
-    /// Whether our ACKEPOCH to this leader counts (we accepted its epoch
-    /// afresh); every re-send says the same.
-    fresh: bool,
-    /// Proposals that arrived ahead of a missing one (the channel
-    /// reordered or lost something), up to [`MAX_AHEAD`]; logged once the
-    /// gap fills. Empty on a FIFO channel.
-    ahead: BTreeMap<Zxid, Command>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum FollowerPhase {
-    /// CEPOCH sent, waiting for NEWEPOCH.
-    Discovery,
-    /// ACKEPOCH sent (epoch = accepted epoch), waiting for NEWLEADER (or a
-    /// snapshot first).
-    AwaitNewLeader,
-    /// ACKLD sent: history equals the leader's; waiting for COMMITLD.
-    Synced,
-    Broadcast,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct LeaderState {
-    phase: LeaderPhase,
-    /// The epoch being established (0 until chosen in discovery).
-    epoch: u32,
-    peers: BTreeMap<NodeId, Peer>,
-    /// Writes forwarded or proposed here before broadcast started.
-    queued: Vec<Command>,
-    /// Followers that acknowledged something of this epoch since the last
-    /// `CheckQuorum` (any other message proves nothing about following us).
-    heard: BTreeSet<NodeId>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum LeaderPhase {
-    /// Collecting CEPOCHs.
-    Discovery,
-    /// NEWEPOCH sent; collecting counting ACKEPOCHs.
-    AwaitAckEpoch,
-    /// Initial history established; collecting ACKLDs.
-    AwaitAckLd,
-    Broadcast,
-}
-
-/// The leader's view of one learner (ZooKeeper's `LearnerHandler`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Peer {
-    phase: PeerPhase,
-    /// How far its history is known to equal the leader's.
-    acked: Zxid,
-    /// `acked` at the previous heartbeat: a follower that made no progress
-    /// for a whole heartbeat gets its missing proposals again.
-    acked_before: Zxid,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum PeerPhase {
-    /// Sent CEPOCH with this accepted epoch.
-    CEpoch(u32),
-    /// NEWEPOCH sent.
-    NewEpochSent,
-    /// ACKEPOCH received: its history ends at `last`; `fresh` as in the
-    /// message.
-    AckedEpoch { last: Zxid, fresh: bool },
-    /// The host streams it a snapshot, asked for when its history ended at
-    /// `last`; it acks the epoch again from the snapshot.
-    Snapshot { last: Zxid },
-    /// NEWLEADER sent.
-    Syncing,
-    /// ACKLD received: it takes part in broadcast.
-    Active,
 }
 
 impl Zab {
@@ -500,44 +428,6 @@ impl Zab {
     fn answer_looking_peer(&self, from: NodeId, state: PeerState, out: &mut Out) {
         if state == PeerState::Looking {
             out.send(from, self.notification());
-        }
-    }
-
-    /// Delivers every history entry up to `upto` not yet delivered, in
-    /// zxid order. Only called when the history up to `upto` is known to
-    /// be the committed one (a leader's own, or a synced follower's).
-    fn commit_upto(&mut self, upto: Zxid, out: &mut Out) {
-        let upto = upto.min(self.durable.last());
-        if upto <= self.committed {
-            return;
-        }
-        let next = Zxid(self.committed.0.saturating_add(1));
-        let entries: Vec<(Zxid, Command)> = self
-            .durable
-            .history
-            .range(next..=upto)
-            .map(|(z, c)| (*z, c.clone()))
-            .collect();
-        for (zxid, command) in entries {
-            self.committed = zxid;
-            if let Some(i) = self.outstanding.iter().position(|(c, _)| *c == command) {
-                self.outstanding.remove(i);
-            } else if let Some(i) = self.held.iter().position(|c| *c == command) {
-                self.held.remove(i);
-            }
-            out.commit(zxid, command);
-        }
-        self.committed = upto;
-    }
-
-    /// The leader is lost: writes it was given are handed back, their fate
-    /// unknown (ZooKeeper's clients see a connection loss).
-    fn abandon_outstanding(&mut self, out: &mut Out) {
-        for (command, _) in std::mem::take(&mut self.outstanding) {
-            out.push(Action::Rejected {
-                command,
-                reason: RejectReason::Abandoned,
-            });
         }
     }
 

@@ -25,6 +25,14 @@ impl Zab {
             // a learner that really reconnects has accepted our epoch.
             return;
         }
+        if l.phase != LeaderPhase::Discovery && accepted_epoch > l.epoch {
+            // It promised a later epoch (to a leader that failed to
+            // establish it) and will never ack ours: left alone it would
+            // settle on us and be refused forever. Step down so the next
+            // discovery picks an epoch above its promise.
+            self.become_looking(out);
+            return;
+        }
         l.peers.insert(
             from,
             Peer {

@@ -214,3 +214,21 @@ fn a_leader_gives_up_when_a_follower_is_ahead_of_it() {
     assert_eq!(leader.status().role, Role::Looking);
     assert_eq!(leader.durable().current_epoch, 0);
 }
+
+#[test]
+fn a_leader_steps_down_for_a_learner_that_promised_a_later_epoch() {
+    // The learner will refuse our epoch forever; only a new discovery can
+    // pick an epoch above its promise.
+    let mut c = ensemble_led_by_3();
+    c.on(3, |l, o| {
+        l.on_message(1, Msg::CEpoch { accepted_epoch: 2 }, o)
+    });
+    assert_eq!(c.role(3), Role::Looking);
+    // A late copy of an old CEPOCH from an active follower changes nothing.
+    let mut c = ensemble_led_by_3();
+    let acts = c.on(3, |l, o| {
+        l.on_message(1, Msg::CEpoch { accepted_epoch: 0 }, o)
+    });
+    assert_eq!(acts, vec![]);
+    assert_eq!(c.role(3), Role::Leader);
+}

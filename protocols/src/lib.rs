@@ -12,6 +12,7 @@
 //!   [`Outbox`] of [`Action`]s with its ordering contract;
 //! - [`rng`]: the seeded generator cores use for jitter;
 //! - [`multipaxos`]: leader-based Multi-Paxos ([`multipaxos::MultiPaxos`]);
+//! - [`zab`]: ZooKeeper's atomic broadcast with fast leader election ([`zab::Zab`]);
 //! - [`sim`]: the seeded deterministic simulator that runs any core under
 //!   faults and checks agreement, commit order, durability and progress;
 
@@ -20,6 +21,7 @@ pub mod multipaxos;
 pub mod rng;
 pub mod sim;
 pub mod types;
+pub mod zab;
 
 pub use contract::{
     Action, ActionOf, Command, Core, Durable, Outbox, OutboxOf, RecordOf, Recovered, RejectReason,

@@ -58,6 +58,9 @@
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
+//! - [`watch`]: one server's watches, turning triggers into notifications.
+//! - [`replica`]: what one server holds (tree + its watches), the facade
+//!   every front end calls.
 pub mod acl;
 pub mod codec;
 pub mod command;
@@ -66,12 +69,14 @@ pub mod error;
 pub mod event;
 mod ops;
 pub mod path;
+pub mod replica;
 pub mod result;
 pub mod session;
 pub mod session_tracker;
 pub mod snapshot;
 pub mod stat;
 pub mod tree;
+pub mod watch;
 
 pub use acl::{Acl, Id};
 pub use command::{

@@ -11,8 +11,10 @@
 //! - [`contract`]: the [`Core`] trait every protocol implements, and the
 //!   [`Outbox`] of [`Action`]s with its ordering contract;
 //! - [`rng`]: the seeded generator cores use for jitter;
+//! - [`multipaxos`]: leader-based Multi-Paxos ([`multipaxos::MultiPaxos`]);
 
 pub mod contract;
+pub mod multipaxos;
 pub mod rng;
 pub mod types;
 

@@ -1,0 +1,96 @@
+//! The learner side of a replica, and what non-leaders do with proposals.
+
+use super::messages::{Msg, Slot};
+use super::{Ballot, MAX_PENDING, MultiPaxos, Out, RoleState, Timer};
+use crate::contract::{Action, Command, RejectReason};
+use crate::types::NodeId;
+
+impl MultiPaxos {
+    /// The leader of `ballot` says every slot up to `upto` is chosen. Commit
+    /// the slots whose vote here was cast in `ballot` (that vote holds the
+    /// chosen entry); a vote from any other ballot may hold a value that
+    /// lost, so stop there and answer `Behind` to get the chosen entries.
+    pub(super) fn on_chosen(&mut self, from: NodeId, ballot: Ballot, upto: Slot, out: &mut Out) {
+        let promised = self.durable.promised;
+        if ballot < promised {
+            out.send(from, Msg::Nack { promised });
+            return;
+        }
+        self.observe(ballot, out);
+        self.follow(ballot, out);
+        while self.committed.counter() < upto {
+            let slot = self.committed.counter() + 1;
+            match self.durable.accepted.get(&slot) {
+                Some(vote) if vote.ballot == ballot => {
+                    let entry = vote.entry.clone();
+                    self.commit_entry(slot, entry, out);
+                }
+                _ => break,
+            }
+        }
+        let (reached, committed) = (upto, self.committed.counter());
+        let answer = if committed < reached {
+            Msg::Behind {
+                ballot,
+                upto: committed,
+            }
+        } else {
+            Msg::Learned {
+                ballot,
+                upto: committed,
+            }
+        };
+        out.send(from, answer);
+    }
+
+    /// A proposal at a non-leader: forward it to the known leader, or hold
+    /// it until one is known. Either way keep it until it is seen
+    /// committed, up to [`MAX_PENDING`] proposals; beyond that, reject.
+    pub(super) fn hold_or_forward(&mut self, command: Command, out: &mut Out) {
+        let leader = self.known_leader();
+        if self.pending.len() >= MAX_PENDING {
+            out.push(Action::Rejected {
+                command,
+                reason: RejectReason::NotLeader { leader },
+            });
+            return;
+        }
+        self.pending.push(command.clone());
+        if let Some(leader) = leader {
+            out.send(leader, Msg::Forward { command });
+            out.set_timer(Timer::Reforward, self.reforward_after());
+        }
+    }
+
+    /// Forwards every proposal still waiting to `leader` (a new leader, or
+    /// the same one after a `Forward` may have been lost).
+    pub(super) fn forward_pending(&mut self, leader: NodeId, out: &mut Out) {
+        if self.pending.is_empty() {
+            return;
+        }
+        for command in &self.pending {
+            out.send(
+                leader,
+                Msg::Forward {
+                    command: command.clone(),
+                },
+            );
+        }
+        out.set_timer(Timer::Reforward, self.reforward_after());
+    }
+
+    pub(super) fn reforward(&mut self, out: &mut Out) {
+        if let RoleState::Follower {
+            leader: Some(leader),
+        } = self.role
+        {
+            self.forward_pending(leader, out);
+        }
+    }
+
+    /// Long enough for a forwarded proposal to be committed in a healthy
+    /// cluster, so that re-forwarding rarely duplicates one.
+    fn reforward_after(&self) -> crate::types::Ticks {
+        self.config.sync_limit.max(1).saturating_mul(2)
+    }
+}

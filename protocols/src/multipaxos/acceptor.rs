@@ -1,4 +1,4 @@
-//! The acceptor (Paxos Made Simple §2.2 and §2.3; PMMC's acceptor): promises
+//! The acceptor (Paxos Made Simple §2.2 and §2.5; PMMC's acceptor): promises
 //! and votes, each persisted before the answer that reveals it is sent.
 
 use super::messages::{Entry, Msg, Slot, Vote};

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::types::NodeId;
 
 /// A ballot `(round, node)`, ordered by round and then by node, so two
-/// candidates never share one (Paxos Made Simple, §2.2: "different
-/// proposals have different numbers"). The derived `Ord` follows the field
-/// order, which is what makes that ordering hold.
+/// candidates never share one (Paxos Made Simple, §2.5: different
+/// proposers choose their numbers from disjoint sets). The derived `Ord`
+/// follows the field order, which is what makes that ordering hold.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::messages::{Msg, Slot, Vote};
 use super::{Ballot, MAX_CATCH_UP_BATCH, MultiPaxos, Out, Record, RoleState};
-use crate::contract::Action;
+use crate::contract::{Action, RejectReason};
 use crate::types::{NodeId, Zxid};
 
 impl MultiPaxos {
@@ -107,6 +107,16 @@ impl MultiPaxos {
         // chosen ones.
         self.persist(Record::Compact(at), out);
         self.committed = at;
+        // The snapshot may hold commits of proposals waiting here; this
+        // node will never see them committed, and forwarding them forever
+        // would commit them again and again. Their outcome is unknown to
+        // us: hand them back as abandoned (ZooKeeper's connection loss).
+        for command in std::mem::take(&mut self.pending) {
+            out.push(Action::Rejected {
+                command,
+                reason: RejectReason::Abandoned,
+            });
+        }
         match self.role {
             RoleState::Follower {
                 leader: Some(leader),

@@ -10,10 +10,10 @@ use crate::contract::Durable;
 use crate::types::Zxid;
 
 /// What a Multi-Paxos node must not forget across a crash: the acceptor's
-/// promise and votes (Paxos Made Simple, §2.3: "an acceptor must remember
-/// ... the highest-numbered proposal it has ever accepted and the number of
-/// the highest-numbered prepare request to which it has responded"), and
-/// how far it has compacted.
+/// promise and votes (Paxos Made Simple, §2.2: the highest-numbered
+/// proposal it has accepted and the highest-numbered prepare request it has
+/// answered, remembered "even if it fails and then restarts"), and how far
+/// it has compacted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct MpDurable {
     pub promised: Ballot,

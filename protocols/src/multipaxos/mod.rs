@@ -8,26 +8,32 @@
 //! Moderately Complex* (2015).
 //!
 //! - **Ballots** ([`Ballot`], `ballot.rs`): `(round, node)` ordered by round
-//!   then node, so distinct proposers never share one (PMS §2.2).
+//!   then node, so distinct proposers never share one (PMS §2.5: "different
+//!   proposers choose their numbers from disjoint sets").
 //! - **Campaign** (`become_candidate`, `leader.rs`): a node whose election
 //!   timer fires picks a ballot above every ballot it has promised, promises
 //!   it to itself, and sends one `Prepare` covering *every* slot from the
-//!   first one it does not know to be chosen (PMS §3: "phase 1 for
-//!   infinitely many instances" with one message; PMMC's scout).
+//!   first one it does not know to be chosen (PMS §3: phase 1 "for all
+//!   instances" at once; PMMC's scout).
 //! - **Acceptor** (`acceptor.rs`): answers `Prepare(b)` with a `Promise`
-//!   carrying its votes if `b` is at least its promise (PMS §2.2, P1a), and
-//!   votes for `Accept(b, s, v)` under the same condition (PMS P1a / PMMC
-//!   acceptor); otherwise it answers `Nack` carrying the higher promise
-//!   (PMMC's preempted). Every promise and vote is persisted before the
-//!   answer is sent (PMS §2.3, stable storage; our `Outbox` ordering rule 1).
+//!   carrying its votes from that slot on if `b` is at least its promise,
+//!   and votes for `Accept(b, s, v)` under the same condition (PMS §2.2,
+//!   P1a; PMMC's acceptor); otherwise it answers `Nack` carrying the higher
+//!   promise (PMMC's preempted). Every promise and vote is persisted before
+//!   the answer is sent (PMS §2.5: "records its intended response in stable
+//!   storage before actually sending the response"; our `Outbox` rule 1).
 //! - **Becoming leader** (`become_leader`, `leader.rs`): with promises from
 //!   a quorum, the candidate proposes, for every slot some promiser voted
-//!   in, the entry of the highest ballot (PMS §2.2, P2c; PMMC's
-//!   `pmax`), and a no-op for every hole below the highest such slot (PMS
-//!   §3: "fill the gaps with no-op commands").
+//!   in, the entry of the highest ballot (PMS §2.2, P2c; PMMC's `pmax`),
+//!   and a no-op for every hole below the highest such slot (PMS §3: the
+//!   new leader "fills the gaps with no-op commands"). If a promiser has
+//!   compacted slots the candidate does not know, those are chosen but only
+//!   in that promiser's snapshot: the candidate steps down and fetches it
+//!   (`on_promise`), leaving the lead to an up-to-date node.
 //! - **Phase 2** (`leader.rs`): the leader proposes one entry per slot, many
 //!   slots in flight, votes for it itself (persisted), and learns it chosen
 //!   when a quorum voted for it in its ballot (PMS §2.3; PMMC's commander).
+//!   It re-sends unanswered accepts at each heartbeat.
 //! - **Pre-emption**: a leader or candidate that sees a higher ballot (a
 //!   `Nack`, a `Prepare`, an `Accept` or a `Chosen`) steps down to follower
 //!   (PMMC: a preempted leader stops being active).
@@ -35,21 +41,32 @@
 //!   c)`: all slots up to `c` are chosen and those it proposed in `b` were
 //!   chosen in `b`. A replica commits slot `s <= c` from its own vote only
 //!   if that vote was cast in ballot `b` — a vote from another ballot may
-//!   hold a value that lost (PMS §2.4: learners must learn the *chosen*
-//!   value, not any accepted one). Otherwise it asks the leader for the
-//!   chosen entries (`catchup.rs`), or, past the leader's compaction point,
-//!   the leader's host streams a snapshot.
+//!   hold a value that lost (PMS §2.3: a learner must learn that a proposal
+//!   "has been accepted by a majority", not merely that it was accepted).
+//!   Otherwise it answers `Behind` and the leader sends the chosen entries
+//!   (`catchup.rs`); each is recorded as a vote in a ballot it was chosen
+//!   in before it is committed, so every committed slot's vote holds the
+//!   chosen entry and the node can serve it later. Past the leader's
+//!   compaction point, the leader's host streams a snapshot instead.
 //! - **Zxids** (`commit_entry`): slot `s` commits at `Zxid::new(e, s)` with
 //!   `e` the largest epoch stored in the chosen entries up to `s`, the same
 //!   on every node and increasing across leader changes.
-//! - **Liveness** (PMS §3, "the leader must be elected ... using timeouts"):
-//!   followers campaign after `sync_limit + jitter` ticks of silence from the
-//!   leader; the leader heartbeats every `heartbeat` ticks and steps down if
-//!   no quorum answered during `sync_limit` ticks (check-quorum).
+//! - **Liveness** (PMS §2.4: electing a distinguished proposer needs
+//!   "randomness or real time—for example, by using timeouts"): followers
+//!   campaign after `sync_limit + jitter` ticks without a word from the
+//!   leader; the leader heartbeats every `heartbeat` ticks and steps down
+//!   if no quorum answered during `sync_limit` ticks (check-quorum).
 //! - **Proposals** (`follower.rs`): non-leaders forward them to the leader
 //!   they know, keep them until they see them committed, forward them again
-//!   to every new leader, and hold them (up to [`MAX_PENDING`]) while no
-//!   leader is known.
+//!   to every new leader and when the `Reforward` timer fires (a `Forward`
+//!   may be lost), and hold them (up to [`MAX_PENDING`]) while no leader is
+//!   known. A leader that steps down keeps its own uncommitted proposals
+//!   the same way. Installing a snapshot hands the waiting proposals back
+//!   as `Abandoned`: their commits may be inside it, unseen.
+//! - **Restart** (`new_with_bug`): the durable promise and votes come back;
+//!   votes up to what the host already applied are forgotten (compacted),
+//!   since a snapshot installed just before the crash may have made them
+//!   stale.
 //!
 //! Roles change only in `become_follower`, `become_candidate` and
 //! `become_leader`; messages are dispatched by role in `step_follower`,

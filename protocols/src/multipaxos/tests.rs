@@ -5,5 +5,6 @@
 mod election;
 mod harness;
 mod proposals;
+mod random;
 mod recovery;
 mod replication;

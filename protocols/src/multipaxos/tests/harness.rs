@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::super::{MpDurable, Msg, MultiPaxos, Record, Timer};
+pub use super::super::{MpDurable, Msg, MultiPaxos, Record, Timer};
 use crate::contract::{Action, Core, Durable, Outbox, Recovered};
 use crate::types::{ClusterConfig, NodeId, Zxid};
 

@@ -168,3 +168,37 @@ fn injected_bug_votes_below_the_promise_even_after_restart() {
     }
     assert_eq!(durable.promised, b(5, 3));
 }
+
+/// Why the promise check matters (PMS P1a): node 3 promised ballot 2.2 and
+/// told node 2 it had no vote; with the bug it then votes for the old
+/// leader's stale accept, and two different values are chosen for slot 1.
+/// Without the bug the same schedule ends in a Nack.
+#[test]
+fn injected_bug_lets_two_values_be_chosen_for_one_slot() {
+    for bug in [None, Some(InjectedBug::AcceptBelowPromise)] {
+        let mut c = Cluster::new(3);
+        for id in 1..=3 {
+            let mut out = Ob::new();
+            let core = MultiPaxos::new_with_bug(id, config(3), Recovered::fresh(), bug, &mut out);
+            c.nodes.insert(id, core);
+        }
+        c.timer(1, Timer::Election);
+        c.deliver_all();
+        c.propose(1, b"v");
+        // The old leader's accept to node 3 is delayed; the rest is lost.
+        let stale: Vec<_> = c.queue.drain(..).filter(|(_, to, _)| *to == 3).collect();
+        c.timer(2, Timer::Election);
+        c.queue.retain(|(_, to, _)| *to == 3);
+        c.deliver_all_except(&[1]);
+        c.propose(2, b"w");
+        c.deliver_all_except(&[1]);
+        assert_eq!(c.commands(2), vec![b"w".to_vec()]);
+        c.queue.extend(stale);
+        c.deliver_all();
+        let node1 = c.commands(1);
+        match bug {
+            None => assert!(node1.is_empty() || node1 == [b"w".to_vec()], "{node1:?}"),
+            Some(_) => assert_eq!(node1, vec![b"v".to_vec()], "slot 1 chosen twice"),
+        }
+    }
+}

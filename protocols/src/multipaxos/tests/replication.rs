@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::harness::*;
-use crate::contract::{Action, Core};
+use crate::contract::{Action, Core, RejectReason};
 use crate::multipaxos::{Entry, MAX_CATCH_UP_BATCH, Msg, Record, Timer};
 use crate::types::{Role, Zxid};
 
@@ -278,12 +278,19 @@ fn replica_behind_the_compaction_point_gets_a_snapshot_then_continues() {
     assert_eq!(acts, vec![Action::SendSnapshot { to: 3 }]);
     let acts = c.on(1, |core, o| core.on_message(3, learned, o));
     assert_eq!(acts, vec![], "one transfer at a time");
-    // Node 3's host installed the snapshot up to slot 1.
+    // Node 3's host installed the snapshot up to slot 1. A proposal waiting
+    // at node 3 may be in it: its outcome is unknown, so it is handed back.
+    c.propose(3, b"waiting");
+    c.queue.clear();
     let acts = c.on(3, |core, o| core.snapshot_installed(Zxid::new(1, 1), o));
     assert_eq!(
         acts,
         vec![
             Action::Persist(Record::Compact(Zxid::new(1, 1))),
+            Action::Rejected {
+                command: b"waiting".to_vec(),
+                reason: RejectReason::Abandoned
+            },
             send(
                 1,
                 Msg::Behind {

@@ -26,8 +26,9 @@ enum PathRef {
     Created(usize),
 }
 
+/// The ops a multi may hold, also sent alone.
 #[derive(Clone, Debug)]
-enum OpSpec {
+enum Leaf {
     Create {
         path: PathRef,
         data: Option<Vec<u8>>,
@@ -48,12 +49,17 @@ enum OpSpec {
         path: PathRef,
         version: i32,
     },
+}
+
+#[derive(Clone, Debug)]
+enum OpSpec {
+    Leaf(Leaf),
     SetAcl {
         path: PathRef,
         acl: usize,
         version: i32,
     },
-    Multi(Vec<OpSpec>),
+    Multi(Vec<Leaf>),
     CreateSession,
     CloseSession,
     ExpireSession {
@@ -124,7 +130,7 @@ fn version() -> impl Strategy<Value = i32> {
     -1..3i32
 }
 
-fn leaf_op() -> impl Strategy<Value = OpSpec> {
+fn leaf_op() -> impl Strategy<Value = Leaf> {
     prop_oneof![
         6 => (path_ref(), data(), 0..7i32, prop_oneof![5 => 1..3000i64, 1 => -1..1i64], 0..3usize)
             .prop_map(|(path, data, flags, ttl, acl)| {
@@ -135,18 +141,18 @@ fn leaf_op() -> impl Strategy<Value = OpSpec> {
                     (_, t) if t < 1 => 1,
                     _ => -1,
                 };
-                OpSpec::Create { path, data, flags, ttl, acl }
+                Leaf::Create { path, data, flags, ttl, acl }
             }),
-        2 => (path_ref(), version()).prop_map(|(path, version)| OpSpec::Delete { path, version }),
+        2 => (path_ref(), version()).prop_map(|(path, version)| Leaf::Delete { path, version }),
         2 => (path_ref(), data(), version())
-            .prop_map(|(path, data, version)| OpSpec::SetData { path, data, version }),
-        1 => (path_ref(), version()).prop_map(|(path, version)| OpSpec::Check { path, version }),
+            .prop_map(|(path, data, version)| Leaf::SetData { path, data, version }),
+        1 => (path_ref(), version()).prop_map(|(path, version)| Leaf::Check { path, version }),
     ]
 }
 
 fn op() -> impl Strategy<Value = OpSpec> {
     prop_oneof![
-        8 => leaf_op(),
+        8 => leaf_op().prop_map(OpSpec::Leaf),
         1 => (path_ref(), 0..3usize, -1..2i32)
             .prop_map(|(path, acl, version)| OpSpec::SetAcl { path, acl, version }),
         2 => proptest::collection::vec(leaf_op(), 0..4).prop_map(OpSpec::Multi),
@@ -238,7 +244,7 @@ impl History {
             OpSpec::DeleteContainer { path } => Op::DeleteContainer {
                 path: self.path(path),
             },
-            leaf => match self.multi_op(leaf) {
+            OpSpec::Leaf(leaf) => match self.multi_op(leaf) {
                 MultiOp::Create(r) => Op::Create(r),
                 MultiOp::Delete(r) => Op::Delete(r),
                 MultiOp::SetData(r) => Op::SetData(r),
@@ -247,9 +253,9 @@ impl History {
         }
     }
 
-    fn multi_op(&self, spec: &OpSpec) -> MultiOp {
+    fn multi_op(&self, spec: &Leaf) -> MultiOp {
         match spec {
-            OpSpec::Create {
+            Leaf::Create {
                 path,
                 data,
                 flags,
@@ -262,11 +268,11 @@ impl History {
                 flags: *flags,
                 ttl: *ttl,
             }),
-            OpSpec::Delete { path, version } => MultiOp::Delete(DeleteRequest {
+            Leaf::Delete { path, version } => MultiOp::Delete(DeleteRequest {
                 path: self.path(path),
                 version: *version,
             }),
-            OpSpec::SetData {
+            Leaf::SetData {
                 path,
                 data,
                 version,
@@ -275,14 +281,9 @@ impl History {
                 data: data.clone(),
                 version: *version,
             }),
-            OpSpec::Check { path, version } => MultiOp::Check(CheckRequest {
+            Leaf::Check { path, version } => MultiOp::Check(CheckRequest {
                 path: self.path(path),
                 version: *version,
-            }),
-            // Generated only at the top level.
-            other => MultiOp::Check(CheckRequest {
-                path: format!("/{other:?}").replace(['{', '}', ' ', ':'], ""),
-                version: -1,
             }),
         }
     }
@@ -321,7 +322,17 @@ fn config() -> TreeConfig {
 /// Runs `steps` on replica `a` (commands as values), `b` (commands as
 /// bytes) and, from step `join` on, `c` (started from `a`'s snapshot,
 /// without watches), checking they agree at every step.
-fn run(steps: &[Step], join: usize) -> Result<(), TestCaseError> {
+/// What a history made the first replica do.
+#[derive(Default)]
+struct Coverage {
+    notifications: usize,
+    creates: usize,
+    closes: usize,
+    multis: usize,
+}
+
+fn run(steps: &[Step], join: usize) -> Result<Coverage, TestCaseError> {
+    let mut seen = Coverage::default();
     let mut a = Replica::new(config());
     let mut b = Replica::new(config());
     let mut c: Option<Replica> = None;
@@ -361,6 +372,13 @@ fn run(steps: &[Step], join: usize) -> Result<(), TestCaseError> {
                 }
                 for event in &on_a.notifications {
                     prop_assert_eq!(event.zxid, zxid);
+                }
+                seen.notifications += on_a.notifications.len();
+                match &on_a.result {
+                    Ok(OpResult::Created { .. }) => seen.creates += 1,
+                    Ok(OpResult::SessionClosed { existed: true, .. }) => seen.closes += 1,
+                    Ok(OpResult::Multi(m)) if m.is_committed() => seen.multis += 1,
+                    _ => {}
                 }
                 h.learn(&on_a);
             }
@@ -436,7 +454,7 @@ fn run(steps: &[Step], join: usize) -> Result<(), TestCaseError> {
         prop_assert_eq!(c.tree(), a.tree());
         prop_assert_eq!(c.tree().snapshot(), a.tree().snapshot());
     }
-    Ok(())
+    Ok(seen)
 }
 
 proptest! {
@@ -447,7 +465,7 @@ proptest! {
         steps in proptest::collection::vec(step(), 1..80),
         join in 0..80usize,
     ) {
-        run(&steps, join)?;
+        run(&steps, join).map(|_| ())?;
     }
 }
 
@@ -459,70 +477,28 @@ fn generated_histories_exercise_watches_and_every_command() {
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
     let strategy = proptest::collection::vec(step(), 60..80);
-    let (mut fired, mut created, mut closed, mut committed_multi) = (0, 0, 0, 0);
+    let mut total = Coverage::default();
     for _ in 0..64 {
         let steps = strategy
             .new_tree(&mut runner)
             .map_err(|e| e.to_string())
             .expect("strategy")
             .current();
-        let mut a = Replica::new(config());
-        let mut h = History {
-            sessions: Vec::new(),
-            created: Vec::new(),
-            counter: 0,
-            now_ms: 1_700_000_000_000,
-        };
-        for step in &steps {
-            match step {
-                Step::Commit {
-                    who,
-                    origin,
-                    advance_ms,
-                    op,
-                } => {
-                    h.counter += 1;
-                    h.now_ms += advance_ms;
-                    let command = Command::new(h.op(op, *who))
-                        .with_session(h.session(*who))
-                        .with_time(h.now_ms)
-                        .with_origin(*origin, 0);
-                    let applied = a.apply(Zxid::new(1, h.counter), &command);
-                    fired += applied.notifications.len();
-                    match &applied.result {
-                        Ok(OpResult::Created { .. }) => created += 1,
-                        Ok(OpResult::SessionClosed { existed: true, .. }) => closed += 1,
-                        Ok(OpResult::Multi(m)) if m.is_committed() => committed_multi += 1,
-                        _ => {}
-                    }
-                    h.learn(&applied);
-                }
-                Step::GetData { who, path, watch } => {
-                    let _ = a.get_data(h.session(*who), &h.path(path), *watch, &[]);
-                }
-                Step::GetChildren { who, path, watch } => {
-                    let _ = a.get_children(h.session(*who), &h.path(path), *watch, &[]);
-                }
-                Step::Exists { who, path, watch } => {
-                    let _ = a.exists(h.session(*who), &h.path(path), *watch);
-                }
-                Step::AddWatch { who, path, .. } => {
-                    let _ = a.add_watch(
-                        h.session(*who),
-                        &h.path(path),
-                        AddWatchMode::PersistentRecursive,
-                    );
-                }
-                _ => {}
-            }
-        }
+        let seen = run(&steps, steps.len() / 2).expect("replicas agree");
+        total.notifications += seen.notifications;
+        total.creates += seen.creates;
+        total.closes += seen.closes;
+        total.multis += seen.multis;
     }
     // About half of what the deterministic runner produces today.
-    assert!(fired > 60, "only {fired} notifications");
-    assert!(created > 60, "only {created} creates");
-    assert!(closed > 30, "only {closed} session closes");
-    assert!(
-        committed_multi > 20,
-        "only {committed_multi} committed multis"
-    );
+    let Coverage {
+        notifications,
+        creates,
+        closes,
+        multis,
+    } = total;
+    assert!(notifications > 60, "only {notifications} notifications");
+    assert!(creates > 60, "only {creates} creates");
+    assert!(closes > 30, "only {closes} session closes");
+    assert!(multis > 20, "only {multis} committed multis");
 }

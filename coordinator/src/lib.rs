@@ -59,6 +59,8 @@
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
 //! - [`watch`]: one server's watches, turning triggers into notifications.
+//! - [`runtime`]: the node runtime: Ready loop, request core, the server side
+//!   of sessions, storage and snapshot seams.
 //! - [`replica`]: what one server holds (tree + its watches), the facade
 //!   every front end calls.
 pub mod acl;
@@ -71,6 +73,7 @@ mod ops;
 pub mod path;
 pub mod replica;
 pub mod result;
+pub mod runtime;
 pub mod session;
 pub mod session_tracker;
 pub mod snapshot;

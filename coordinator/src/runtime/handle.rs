@@ -34,6 +34,9 @@ pub struct NodeStatus {
     pub last_zxid: Zxid,
     /// Every voting member, this one included.
     pub members: Vec<NodeId>,
+    /// Snapshots received from peers and installed (catch-ups past the
+    /// leader's compacted log).
+    pub snapshots_installed: u64,
     /// False once the node's task has stopped.
     pub running: bool,
 }

@@ -212,6 +212,7 @@ async fn start<C: Core>(
         epoch: driver.status().epoch,
         last_zxid: driver.state_machine().last_zxid(),
         members: members.clone(),
+        snapshots_installed: 0,
         running: true,
     };
     let (status_tx, status_rx) = watch::channel(initial);

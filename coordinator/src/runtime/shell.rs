@@ -290,6 +290,7 @@ impl<C: Core> Shell<C> {
             epoch: s.epoch,
             last_zxid: self.driver.state_machine().last_zxid(),
             members: self.members.clone(),
+            snapshots_installed: self.driver.snapshots_installed(),
             running: true,
         };
         self.status.send_if_modified(|old| {

@@ -109,6 +109,7 @@ pub struct NodeDriver<C: Core> {
     cleanup_proposed: BTreeMap<String, i64>,
     since_snapshot: u64,
     snapshot_pending: bool,
+    snapshots_installed: u64,
 }
 
 impl<C: Core> NodeDriver<C> {
@@ -152,6 +153,7 @@ impl<C: Core> NodeDriver<C> {
             cleanup_proposed: BTreeMap::new(),
             since_snapshot: 0,
             snapshot_pending: false,
+            snapshots_installed: 0,
         };
         let mut ready = Ready::default();
         driver.perform(now_ms, out, &mut ready);
@@ -197,6 +199,11 @@ impl<C: Core> NodeDriver<C> {
     /// Requests waiting for their commit.
     pub fn waiting(&self) -> usize {
         self.waiting.len()
+    }
+
+    /// Snapshots from peers installed since start.
+    pub fn snapshots_installed(&self) -> u64 {
+        self.snapshots_installed
     }
 
     pub fn tracker(&self) -> &SessionTracker {
@@ -285,6 +292,7 @@ impl<C: Core> NodeDriver<C> {
         self.tracker.sync(self.sm.sessions(), now);
         ready.watches_reset = true;
         self.since_snapshot = 0;
+        self.snapshots_installed += 1;
         self.core.snapshot_installed(at, out);
     }
 

@@ -1,0 +1,265 @@
+//! The node runtime end to end: three nodes in one process over in-memory
+//! peer links and storage (the TCP transport and the dataDir store plug into
+//! the same seams), for every protocol in the registry.
+
+mod t20_runtime_cluster;
+
+use std::time::Duration;
+
+use coordinator::runtime::{NodeHandle, ProtocolName, RequestError};
+use coordinator::{Command, SessionId};
+use coordinator::{CreateMode, CreateRequest, ErrorCode, EventType, Op, OpResult};
+use protocols::Role;
+
+use t20_runtime_cluster::{Cluster, wait_until};
+
+fn create(path: &str, data: &str, mode: CreateMode) -> Command {
+    Command::new(Op::Create(CreateRequest::new(
+        path,
+        Some(data.as_bytes().to_vec()),
+        mode,
+    )))
+}
+
+async fn put(node: &NodeHandle, path: &str, data: &str) {
+    let r = node
+        .submit(create(path, data, CreateMode::Persistent))
+        .await;
+    assert!(
+        matches!(r, Ok(OpResult::Created { .. })),
+        "create {path}: {r:?}"
+    );
+}
+
+/// The data at `path` on `node`, if it has it.
+async fn data(node: &NodeHandle, path: &str) -> Option<String> {
+    match node.get_data(0, path, false, Vec::new()).await {
+        Ok((d, _)) => Some(String::from_utf8_lossy(&d.unwrap_or_default()).into_owned()),
+        Err(RequestError::Op(ErrorCode::NoNode)) => None,
+        Err(e) => panic!("read {path}: {e}"),
+    }
+}
+
+async fn wait_for_data(node: &NodeHandle, path: &str, expected: &str) {
+    let what = format!("node {} has {path}={expected}", node.status().id);
+    wait_until(&what, || async {
+        (data(node, path).await.as_deref() == Some(expected)).then_some(())
+    })
+    .await;
+}
+
+async fn wait_gone(node: &NodeHandle, path: &str) {
+    let what = format!("{path} is gone on node {}", node.status().id);
+    wait_until(&what, || async {
+        data(node, path).await.is_none().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_elect_one_leader_that_every_node_reports() {
+    for protocol in ProtocolName::ALL {
+        let c = Cluster::start(protocol, 3).await;
+        let leader = c.leader().await;
+        for s in c.statuses() {
+            assert_eq!(s.protocol, protocol.as_str());
+            assert_eq!(s.members, vec![1, 2, 3]);
+            let expected = if s.id == leader {
+                Role::Leader
+            } else {
+                Role::Follower
+            };
+            assert_eq!(s.role, expected, "node {}", s.id);
+            assert_eq!(s.mode(), if s.id == leader { "leader" } else { "follower" });
+        }
+        c.stop_all().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_any_node_is_readable_on_every_node() {
+    for protocol in ProtocolName::ALL {
+        let c = Cluster::start(protocol, 3).await;
+        // Proposals made before any leader is known are held, not lost.
+        for id in [1, 2, 3] {
+            put(&c.handle(id), &format!("/via{id}"), &format!("v{id}")).await;
+            // The writer reads its own write at once.
+            assert_eq!(
+                data(&c.handle(id), &format!("/via{id}")).await.as_deref(),
+                Some(format!("v{id}").as_str())
+            );
+        }
+        for reader in [1, 2, 3] {
+            for writer in [1, 2, 3] {
+                wait_for_data(
+                    &c.handle(reader),
+                    &format!("/via{writer}"),
+                    &format!("v{writer}"),
+                )
+                .await;
+            }
+        }
+        // sync makes the next read current without waiting.
+        put(&c.handle(1), "/synced", "s").await;
+        for id in [2, 3] {
+            let applied = c.handle(id).sync().await.expect("sync");
+            assert!(applied >= c.handle(1).status().last_zxid.min(applied));
+            assert_eq!(data(&c.handle(id), "/synced").await.as_deref(), Some("s"));
+        }
+        // A failing command fails the same way for its client.
+        let again = c
+            .handle(2)
+            .submit(create("/via1", "x", CreateMode::Persistent))
+            .await;
+        assert_eq!(again, Err(RequestError::Op(ErrorCode::NodeExists)));
+        c.stop_all().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_write_survives_a_restart_of_every_node() {
+    // Recovery from the log alone, and from snapshots plus the log.
+    for (protocol, snapshot_every) in ProtocolName::ALL
+        .into_iter()
+        .flat_map(|p| [(p, 10_000), (p, 4)])
+    {
+        let mut c = Cluster::start_with(protocol, 3, snapshot_every).await;
+        let leader = c.leader().await;
+        let follower = c
+            .ids
+            .iter()
+            .copied()
+            .find(|&id| id != leader)
+            .expect("a follower");
+        for i in 0..10 {
+            put(&c.handle(1 + i % 3), &format!("/k{i}"), &format!("{i}")).await;
+        }
+        c.kill(follower);
+        for i in 10..15 {
+            put(&c.handle(leader), &format!("/k{i}"), &format!("{i}")).await;
+        }
+        for id in c.ids.clone() {
+            c.kill(id);
+        }
+        for id in c.ids.clone() {
+            c.boot(id).await;
+        }
+        c.leader().await;
+        for id in c.ids.clone() {
+            for i in 0..15 {
+                wait_for_data(&c.handle(id), &format!("/k{i}"), &format!("{i}")).await;
+            }
+        }
+        let fsyncs: u64 = c.stores.values().map(|s| s.fsyncs()).sum();
+        assert!(fsyncs > 0, "records went through append_batch");
+        c.stop_all().await;
+    }
+}
+
+/// Keeps `session` alive through `node` until the returned task is aborted.
+fn keep_alive(node: NodeHandle, session: SessionId) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(50));
+        loop {
+            every.tick().await;
+            if node.touch(session).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_session_expires_and_its_ephemeral_goes_while_a_live_one_stays() {
+    for protocol in ProtocolName::ALL {
+        let c = Cluster::start(protocol, 3).await;
+        let leader = c.leader().await;
+        let others: Vec<_> = c.ids.iter().copied().filter(|&id| id != leader).collect();
+        let (silent_at, live_at) = (c.handle(others[0]), c.handle(others[1]));
+        let (silent, timeout, _) = silent_at.create_session(400).await.expect("session");
+        assert_eq!(timeout, 400);
+        let (live, _, _) = live_at.create_session(400).await.expect("session");
+        let pinger = keep_alive(live_at.clone(), live);
+        let mk = |s, p| create(p, "e", CreateMode::Ephemeral).with_session(s);
+        silent_at
+            .submit(mk(silent, "/silent"))
+            .await
+            .expect("ephemeral");
+        live_at.submit(mk(live, "/live")).await.expect("ephemeral");
+        for id in c.ids.clone() {
+            wait_gone(&c.handle(id), "/silent").await;
+        }
+        // The live session was pinged on a follower only: the keeper heard
+        // of it through liveness reports, well past several timeouts.
+        for id in c.ids.clone() {
+            assert_eq!(data(&c.handle(id), "/live").await.as_deref(), Some("e"));
+        }
+        let late = silent_at.submit(mk(silent, "/late")).await;
+        assert_eq!(late, Err(RequestError::Op(ErrorCode::SessionExpired)));
+        pinger.abort();
+        wait_gone(&c.handle(leader), "/live").await;
+        c.stop_all().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_fires_on_the_server_its_session_is_connected_to() {
+    for protocol in ProtocolName::ALL {
+        let c = Cluster::start(protocol, 3).await;
+        let (watcher, writer) = (c.handle(3), c.handle(1));
+        let (session, _, _) = watcher.create_session(4000).await.expect("session");
+        let mut events = watcher.subscribe(session).await.expect("subscribe");
+        assert_eq!(
+            watcher.exists(session, "/w", true).await,
+            Err(RequestError::Op(ErrorCode::NoNode))
+        );
+        put(&writer, "/w", "1").await;
+        let event = tokio::time::timeout(t20_runtime_cluster::PATIENCE, events.recv())
+            .await
+            .expect("an event in time")
+            .expect("stream open");
+        assert_eq!(
+            (event.event_type, event.path.as_str()),
+            (EventType::NodeCreated, "/w")
+        );
+        assert_eq!(event.session, session);
+        // Closing the session ends its stream.
+        watcher.close_session(session).await.expect("close");
+        let end = tokio::time::timeout(t20_runtime_cluster::PATIENCE, events.recv()).await;
+        assert_eq!(end.expect("stream ends in time"), None);
+        c.stop_all().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_behind_the_compacted_log_catches_up_by_snapshot() {
+    for protocol in ProtocolName::ALL {
+        let mut c = Cluster::start_with(protocol, 3, 5).await;
+        let leader = c.leader().await;
+        let lagging = c
+            .ids
+            .iter()
+            .copied()
+            .find(|&id| id != leader)
+            .expect("a follower");
+        c.kill(lagging);
+        for i in 0..40 {
+            put(&c.handle(leader), &format!("/s{i}"), &format!("{i}")).await;
+        }
+        assert!(c.stores[&leader].has_snapshot(), "the leader snapshotted");
+        c.boot(lagging).await;
+        wait_for_data(&c.handle(lagging), "/s39", "39").await;
+        for i in 0..40 {
+            assert_eq!(
+                data(&c.handle(lagging), &format!("/s{i}")).await,
+                Some(format!("{i}"))
+            );
+        }
+        assert!(c.handle(lagging).status().snapshots_installed >= 1);
+        assert!(
+            c.stores[&leader].log_len() < 40,
+            "the leader's log was checkpointed behind its snapshots"
+        );
+        c.stop_all().await;
+    }
+}

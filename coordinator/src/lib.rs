@@ -63,6 +63,7 @@
 //!   of sessions, storage and snapshot seams.
 //! - [`replica`]: what one server holds (tree + its watches), the facade
 //!   every front end calls.
+//! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 pub mod acl;
 pub mod codec;
 pub mod command;
@@ -78,6 +79,7 @@ pub mod session;
 pub mod session_tracker;
 pub mod snapshot;
 pub mod stat;
+pub mod storage;
 pub mod tree;
 pub mod watch;
 

@@ -64,12 +64,14 @@
 //! - [`replica`]: what one server holds (tree + its watches), the facade
 //!   every front end calls.
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
+//! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 pub mod acl;
 pub mod codec;
 pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod net;
 mod ops;
 pub mod path;
 pub mod replica;

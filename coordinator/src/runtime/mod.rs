@@ -46,13 +46,14 @@ pub mod snapshot_transfer;
 pub mod state_machine;
 pub mod storage;
 
+pub use crate::server_config::ProtocolName;
 pub use driver::{Delivery, DriverConfig, Input, NodeDriver, Ready, Ticket, TimerOp};
 pub use error::RequestError;
 pub use handle::{Node, NodeHandle, NodeStatus};
 pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage};
-pub use registry::{NodeConfig, ProtocolName, StartError, start_node};
+pub use registry::{NodeConfig, StartError, start_node};
 pub use state_machine::{AppliedCommit, StateMachine};
-pub use storage::{MemStorage, Storage, StorageError};
+pub use storage::{DiskStorage, MemStorage, Storage, StorageError, StorageSpec};
 
 /// Core ticks per zoo.cfg tickTime (see the module docs).
 pub const TICKS_PER_TICKTIME: u32 = 10;

@@ -53,7 +53,7 @@ pub use crate::server_config::ProtocolName;
 pub use driver::{Delivery, DriverConfig, Input, NodeDriver, Ready, Ticket, TimerOp};
 pub use error::RequestError;
 pub use handle::{Node, NodeHandle, NodeStatus};
-pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage};
+pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage, SendProbe};
 pub use registry::{NodeConfig, StartError, start_node};
 pub use state_machine::{AppliedCommit, StateMachine};
 pub use storage::{DiskStorage, MemStorage, Storage, StorageError, StorageSpec};

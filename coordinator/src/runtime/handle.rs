@@ -283,7 +283,10 @@ impl NodeHandle {
     /// commit order. The stream ends when the session closes or expires,
     /// or when a snapshot from a peer dropped every watch (re-register with
     /// setWatches on a new subscription). One subscriber per session: a new
-    /// one replaces the old.
+    /// one replaces the old. A commit's events are queued on this stream
+    /// before its reply is sent, so a front end that drains the stream
+    /// before writing a reply keeps ZooKeeper's order (event, then the
+    /// result that caused it).
     pub async fn subscribe(
         &self,
         session: SessionId,

@@ -63,10 +63,13 @@
 //! - [`api`]: the gRPC API (`proto/zoolab.proto`) and its conversions.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
 //! - [`watch`]: one server's watches, turning triggers into notifications.
+//! - [`runtime`]: the node runtime: Ready loop, request core, the server side
+//!   of sessions, storage and snapshot seams.
 //! - [`replica`]: what one server holds (tree + its watches), the facade
 //!   every front end calls.
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
+//! - [`cli`]: the heart of `zoolab cli`: zkCli's parser, renderer and shell.
 pub mod acl;
 pub mod api;
 pub mod cli;
@@ -80,6 +83,7 @@ mod ops;
 pub mod path;
 pub mod replica;
 pub mod result;
+pub mod runtime;
 pub mod server_config;
 pub mod session;
 pub mod session_tracker;

@@ -69,8 +69,10 @@
 //!   every front end calls.
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
+//! - [`cmd`]: the `zoolab` command (server, cluster, status).
 pub mod acl;
 pub mod api;
+pub mod cmd;
 pub mod codec;
 pub mod command;
 pub mod config;

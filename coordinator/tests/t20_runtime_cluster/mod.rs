@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use coordinator::TreeConfig;
 use coordinator::runtime::{
-    MemNet, MemStorage, Node, NodeConfig, NodeHandle, NodeStatus, ProtocolName, start_node,
+    MemNet, MemStorage, Node, NodeConfig, NodeHandle, NodeStatus, ProtocolName, StorageSpec,
+    start_node,
 };
 use protocols::{NodeId, Role};
 
@@ -82,9 +83,15 @@ impl Cluster {
         config.seed = 7;
         let (link, inbound) = self.net.join(id);
         let store = self.stores[&id].clone();
-        let node = start_node(self.protocol, config, link, inbound, store)
-            .await
-            .expect("node starts");
+        let node = start_node(
+            self.protocol,
+            config,
+            link,
+            inbound,
+            StorageSpec::Memory(store),
+        )
+        .await
+        .expect("node starts");
         self.nodes.insert(id, node);
     }
 

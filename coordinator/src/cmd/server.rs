@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::runtime::start_server;
 use crate::server_config::{ConfigError, ServerConfig};
 
 use super::args::ServerArgs;
@@ -45,12 +46,34 @@ pub fn load_config(args: &ServerArgs) -> Result<ServerConfig, ServerError> {
     Ok(config)
 }
 
-/// `zoolab server`.
+/// `zoolab server`: starts the node (peer transport, dataDir), then waits
+/// for a stop signal or for the node to fail, and stops it.
 pub async fn run(args: &ServerArgs, signals: &mut StopSignals) -> Result<(), ServerError> {
     let config = load_config(args)?;
-    let _ = signals;
-    Err(ServerError::Start(format!(
-        "server {} is configured, but this build does not wire the node runtime to dataDir and TCP yet",
-        config.my_id
-    )))
+    let node = start_server(&config)
+        .await
+        .map_err(|e| ServerError::Start(e.to_string()))?;
+    tracing::info!(
+        id = config.my_id,
+        protocol = %config.protocol,
+        standalone = config.is_standalone(),
+        peer = %node.peer_addr(),
+        "server started"
+    );
+    let mut status = node.handle().status_watch();
+    let failed = async {
+        // The node publishes `running = false` when it stops on its own
+        // (a storage failure); a closed channel means the same.
+        let _ = status.wait_for(|s| !s.running).await;
+    };
+    let outcome = tokio::select! {
+        reason = signals.wait() => {
+            tracing::info!(id = config.my_id, "{reason}: stopping");
+            Ok(())
+        }
+        () = failed => Err(ServerError::Stopped("the node stopped on its own; see the log".into())),
+    };
+    let stopped = node.stop().await;
+    outcome?;
+    stopped.map_err(|e| ServerError::Stopped(e.to_string()))
 }

@@ -69,15 +69,20 @@
 //!   every front end calls.
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
+//! - [`grpc`]: the gRPC service over the runtime's request core, and `serve`.
+//! - [`client`]: the Rust client: connect string, keep-alive, failover with
+//!   the session intact, watch re-registration, typed errors.
 //! - [`cmd`]: the `zoolab` command (server, cluster, status).
 pub mod acl;
 pub mod api;
+pub mod client;
 pub mod cmd;
 pub mod codec;
 pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod grpc;
 pub mod net;
 mod ops;
 pub mod path;

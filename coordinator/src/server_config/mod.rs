@@ -339,10 +339,10 @@ fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
         path: dir.to_path_buf(),
         reason,
     };
-    fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create it: {e}")))?;
-    if !dir.is_dir() {
+    if dir.exists() && !dir.is_dir() {
         return Err(fail("it exists but is not a directory".into()));
     }
+    fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create it: {e}")))?;
     fs::read_dir(dir).map_err(|e| fail(format!("cannot read it: {e}")))?;
     let probe = dir.join(".zoolab-write-probe");
     fs::write(&probe, b"").map_err(|e| fail(format!("cannot write in it: {e}")))?;

@@ -319,6 +319,18 @@ fn bad_values_name_the_key_and_what_it_accepts() {
         let err = load(&text.replacen(from, to, 1)).expect_err(to);
         assert!(err.to_string().contains(expected), "{to}: {err}");
     }
+    let missing = ServerConfig::load(&dir.path().join("nope.cfg"), &ConfigOverrides::default())
+        .expect_err("no file");
+    assert!(
+        matches!(missing, ConfigError::ReadFile { .. }),
+        "{missing:?}"
+    );
+    assert!(
+        missing
+            .to_string()
+            .starts_with("cannot read the configuration"),
+        "{missing}"
+    );
     let no_dir = SEED_STANDALONE.replace("dataDir=DATADIR\n", "");
     let err = load(&no_dir).expect_err("no dataDir");
     assert!(

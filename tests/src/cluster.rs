@@ -220,7 +220,10 @@ impl Cluster {
     pub async fn modes(&mut self) -> BTreeMap<NodeId, Option<Mode>> {
         let mut modes = BTreeMap::new();
         for id in self.running() {
-            modes.insert(id, self.status(id).await.map(|s| s.mode()));
+            modes.insert(
+                id,
+                self.status(id).await.map(|s| status::effective_mode(&s)),
+            );
         }
         modes
     }
@@ -269,7 +272,7 @@ impl Cluster {
         let mut followers_agree = true;
         for id in self.running() {
             let s = self.status(id).await?;
-            match s.mode() {
+            match status::effective_mode(&s) {
                 Mode::Leader | Mode::Standalone => {
                     if leader.replace(id).is_some() {
                         return None;

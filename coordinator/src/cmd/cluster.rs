@@ -212,7 +212,7 @@ async fn wait_for_leader(nodes: &[LocalNode]) -> Vec<(NodeId, &'static str)> {
         let mut modes = Vec::with_capacity(nodes.len());
         for node in nodes {
             let mode = match status::query(&node.grpc_endpoint()).await {
-                Ok(s) => Some(s.mode()),
+                Ok(s) => Some(status::effective_mode(&s)),
                 Err(_) => None,
             };
             modes.push((node.id(), mode));

@@ -134,6 +134,18 @@ pub async fn query(endpoint: &str) -> Result<pb::StatusResponse, StatusError> {
     }
 }
 
+/// The server's mode as `zoolab status` reports it. `Status` says
+/// STANDALONE for a one-server ensemble whatever its role, also while its
+/// core has not yet made itself leader (after a start or restart) and it
+/// cannot serve; that is reported as looking here (ZooKeeper's status fails
+/// for a server that does not serve yet).
+pub fn effective_mode(status: &pb::StatusResponse) -> Mode {
+    match status.mode() {
+        Mode::Standalone if status.leader_id != Some(status.server_id) => Mode::Looking,
+        mode => mode,
+    }
+}
+
 /// The word `zkServer.sh status` prints after `Mode: `.
 pub fn mode_name(mode: Mode) -> &'static str {
     match mode {
@@ -161,7 +173,7 @@ pub fn render(endpoint: &str, config: Option<&PathBuf>, status: &pb::StatusRespo
         "gRPC endpoint: {endpoint}. Server id: {}. Protocol: {}.\n",
         status.server_id, status.protocol
     ));
-    out.push_str(&format!("Mode: {}\n", mode_name(status.mode())));
+    out.push_str(&format!("Mode: {}\n", mode_name(effective_mode(status))));
     out
 }
 
@@ -183,7 +195,7 @@ pub async fn run(args: &StatusArgs) -> Result<(), StatusError> {
     let endpoint = endpoint(args)?;
     let status = query(&endpoint).await?;
     print!("{}", render(&endpoint, args.config.as_ref(), &status));
-    if is_serving(status.mode()) {
+    if is_serving(effective_mode(&status)) {
         Ok(())
     } else {
         Err(StatusError::NotServing { endpoint })

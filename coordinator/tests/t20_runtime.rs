@@ -4,9 +4,12 @@
 
 mod t20_runtime_cluster;
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use coordinator::runtime::{NodeHandle, ProtocolName, RequestError};
+use coordinator::runtime::{MemNet, MemStorage, NodeHandle, ProtocolName, RequestError};
 use coordinator::{Command, SessionId};
 use coordinator::{CreateMode, CreateRequest, ErrorCode, EventType, Op, OpResult};
 use protocols::Role;
@@ -258,6 +261,100 @@ async fn a_node_behind_the_compacted_log_catches_up_by_snapshot() {
             c.stores[&leader].log_len() < 40,
             "the leader's log was checkpointed behind its snapshots"
         );
+        c.stop_all().await;
+    }
+}
+
+/// Whether `frame`, sent by `from`, announces a promise or a vote that is
+/// not yet durable in `store` (Paxos Made Simple §2.3: an acceptor
+/// remembers what it promised and accepted before it says so).
+fn announces_undurable_state(store: &MemStorage, frame: &[u8]) -> bool {
+    use coordinator::runtime::{PeerMessage, Storage};
+    use protocols::multipaxos::{MpDurable, Msg};
+    let Ok(PeerMessage::Core(msg)) = coordinator::codec::decode::<PeerMessage<Msg>>(frame) else {
+        return false;
+    };
+    let mut store = store.clone();
+    let loaded = Storage::<MpDurable>::load(&mut store, &Cluster::tree_config());
+    let durable = loaded.expect("the store loads").durable;
+    match msg {
+        Msg::Promise { ballot, .. } => durable.promised < ballot,
+        Msg::Accepted { ballot, slot } => {
+            slot > durable.compacted.counter()
+                && durable
+                    .accepted
+                    .get(&slot)
+                    .is_none_or(|v| v.ballot != ballot)
+        }
+        _ => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_promise_or_vote_leaves_a_node_before_it_is_durable_and_replies_follow_the_fsync() {
+    // Multi-Paxos's messages are decoded here to check the contract's rule 1
+    // from outside the node.
+    let protocol = ProtocolName::MultiPaxos;
+    // A slow disk: every append takes 5 ms on the blocking thread.
+    let net = MemNet::new();
+    let stores: Arc<OnceLock<BTreeMap<u64, MemStorage>>> = Arc::default();
+    let (checked, early) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let probe = {
+        let (stores, checked, early) = (stores.clone(), checked.clone(), early.clone());
+        Arc::new(move |from: u64, _to: u64, frame: &[u8]| {
+            if let Some(stores) = stores.get() {
+                checked.fetch_add(1, Ordering::Relaxed);
+                if announces_undurable_state(&stores[&from], frame) {
+                    early.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    net.set_probe(probe);
+    let slow = || MemStorage::new().with_append_delay(Duration::from_millis(5));
+    let mut c = Cluster::start_on(protocol, 3, 10_000, net, slow).await;
+    let _ = stores.set(c.stores.clone());
+    let leader = c.leader().await;
+    for i in 0..20 {
+        let id = 1 + i % 3;
+        let before = c.stores[&id].fsyncs();
+        put(&c.handle(id), &format!("/slow{i}"), "x").await;
+        assert!(
+            c.stores[&id].fsyncs() > before,
+            "the origin persisted before it answered"
+        );
+    }
+    // A new election: promises too.
+    c.kill(leader);
+    c.leader().await;
+    put(&c.handle(1 + leader % 3), "/after", "x").await;
+    assert!(checked.load(Ordering::Relaxed) > 0);
+    assert_eq!(
+        early.load(Ordering::Relaxed),
+        0,
+        "a promise or vote left before its fsync"
+    );
+    c.stop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_reads_its_own_pipelined_write() {
+    for protocol in ProtocolName::available() {
+        let c = Cluster::start(protocol, 3).await;
+        let leader = c.leader().await;
+        let follower = c.handle(1 + leader % 3);
+        let (s, _, _) = follower.create_session(4000).await.expect("session");
+        for i in 0..10 {
+            let path = format!("/fifo{i}");
+            // join! polls the write first: its request is queued before the
+            // read's, and the read must not overtake it.
+            let write = follower.submit(create(&path, "w", CreateMode::Persistent).with_session(s));
+            let read = follower.get_data(s, &path, false, Vec::new());
+            let (w, r) = tokio::join!(write, read);
+            assert!(w.is_ok(), "{w:?}");
+            let (data, _) = r.expect("the read sees the write");
+            assert_eq!(data.as_deref(), Some(&b"w"[..]));
+        }
         c.stop_all().await;
     }
 }

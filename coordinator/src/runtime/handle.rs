@@ -12,11 +12,12 @@ use protocols::{NodeId, Role, Zxid};
 
 use crate::acl::Id;
 use crate::command::{CheckRequest, Command, Op};
+use crate::error::ErrorCode;
 use crate::event::SessionId;
 use crate::replica::Replica;
 use crate::result::OpResult;
 use crate::stat::Stat;
-use crate::watch::WatchedEvent;
+use crate::watch::{AddWatchMode, SetWatches, WatchedEvent, WatcherType};
 
 use super::error::RequestError;
 use super::storage::StorageError;
@@ -62,7 +63,8 @@ pub(crate) enum Request {
         command: Command,
         reply: Reply,
     },
-    Read(ReadFn),
+    /// A read; with a session, queued behind that session's earlier writes.
+    Read(Option<SessionId>, ReadFn),
     Touch(SessionId),
     Subscribe {
         session: SessionId,
@@ -94,8 +96,28 @@ impl NodeHandle {
     }
 
     /// Runs `f` on this server's replica, in order with the commits: any
-    /// read of the `Replica` API, watch registration included.
+    /// read of the `Replica` API, watch registration included. Not ordered
+    /// behind any session's writes: see [`NodeHandle::read_as`].
     pub async fn read<R, F>(&self, f: F) -> Result<R, RequestError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Replica) -> R + Send + 'static,
+    {
+        self.read_in(None, f).await
+    }
+
+    /// Like [`NodeHandle::read`], for `session`: runs after every write the
+    /// session submitted here before it is applied, and before any later
+    /// one (ZooKeeper's FIFO client order). Session 0 is not ordered.
+    pub async fn read_as<R, F>(&self, session: SessionId, f: F) -> Result<R, RequestError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Replica) -> R + Send + 'static,
+    {
+        self.read_in(Some(session), f).await
+    }
+
+    async fn read_in<R, F>(&self, session: Option<SessionId>, f: F) -> Result<R, RequestError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Replica) -> R + Send + 'static,
@@ -104,7 +126,7 @@ impl NodeHandle {
         let read: ReadFn = Box::new(move |replica| {
             let _ = tx.send(f(replica));
         });
-        self.send(Request::Read(read)).await?;
+        self.send(Request::Read(session, read)).await?;
         rx.await.map_err(|_| RequestError::Shutdown)
     }
 
@@ -117,7 +139,7 @@ impl NodeHandle {
         auth: Vec<Id>,
     ) -> Result<(Option<Vec<u8>>, Stat), RequestError> {
         let path = path.to_owned();
-        self.read(move |r| {
+        self.read_as(session, move |r| {
             r.get_data(session, &path, watch, &auth)
                 .map(|(d, s)| (d.map(<[u8]>::to_vec), s))
         })
@@ -133,7 +155,7 @@ impl NodeHandle {
         watch: bool,
     ) -> Result<Stat, RequestError> {
         let path = path.to_owned();
-        self.read(move |r| r.exists(session, &path, watch))
+        self.read_as(session, move |r| r.exists(session, &path, watch))
             .await?
             .map_err(RequestError::Op)
     }
@@ -147,9 +169,11 @@ impl NodeHandle {
         auth: Vec<Id>,
     ) -> Result<(Vec<String>, Stat), RequestError> {
         let path = path.to_owned();
-        self.read(move |r| r.get_children(session, &path, watch, &auth))
-            .await?
-            .map_err(RequestError::Op)
+        self.read_as(session, move |r| {
+            r.get_children(session, &path, watch, &auth)
+        })
+        .await?
+        .map_err(RequestError::Op)
     }
 
     /// ZooKeeper's sync: commits a command that changes nothing (a check of
@@ -192,6 +216,64 @@ impl NodeHandle {
             .map(|_| ())
     }
 
+    /// A client reconnecting to this server with `session` and `password`:
+    /// Ok (and a keep-alive) if the session is live here with that
+    /// password, else SessionExpired (ZooKeeper answers both cases alike).
+    /// A front end that must refuse a server behind the client's last
+    /// seen zxid compares it with [`NodeStatus::last_zxid`] (or `sync`s).
+    pub async fn resume_session(
+        &self,
+        session: SessionId,
+        password: [u8; 16],
+    ) -> Result<(), RequestError> {
+        let valid = self
+            .read(move |r| r.tree().session_valid(session, &password))
+            .await?;
+        if !valid {
+            return Err(RequestError::Op(ErrorCode::SessionExpired));
+        }
+        self.touch(session).await
+    }
+
+    /// addWatch (persistent or persistent-recursive) for `session` here.
+    pub async fn add_watch(
+        &self,
+        session: SessionId,
+        path: &str,
+        mode: AddWatchMode,
+    ) -> Result<(), RequestError> {
+        let path = path.to_owned();
+        self.read_as(session, move |r| r.add_watch(session, &path, mode))
+            .await?
+            .map_err(RequestError::Op)
+    }
+
+    /// removeWatches: NoWatcher if there was none of that type.
+    pub async fn remove_watches(
+        &self,
+        session: SessionId,
+        path: &str,
+        watcher_type: WatcherType,
+    ) -> Result<(), RequestError> {
+        let path = path.to_owned();
+        self.read_as(session, move |r| {
+            r.remove_watches(session, &path, watcher_type)
+        })
+        .await?
+        .map_err(RequestError::Op)
+    }
+
+    /// setWatches after a client moved here: arms its watches and returns
+    /// the events it missed, which the front end sends before its reply.
+    pub async fn set_watches(
+        &self,
+        session: SessionId,
+        request: SetWatches,
+    ) -> Result<Vec<WatchedEvent>, RequestError> {
+        self.read_as(session, move |r| r.set_watches(session, &request))
+            .await
+    }
+
     /// A keep-alive from a client of this server (its requests count too).
     pub async fn touch(&self, session: SessionId) -> Result<(), RequestError> {
         self.send(Request::Touch(session)).await
@@ -201,7 +283,10 @@ impl NodeHandle {
     /// commit order. The stream ends when the session closes or expires,
     /// or when a snapshot from a peer dropped every watch (re-register with
     /// setWatches on a new subscription). One subscriber per session: a new
-    /// one replaces the old.
+    /// one replaces the old. A commit's events are queued on this stream
+    /// before its reply is sent, so a front end that drains the stream
+    /// before writing a reply keeps ZooKeeper's order (event, then the
+    /// result that caused it).
     pub async fn subscribe(
         &self,
         session: SessionId,

@@ -12,6 +12,8 @@
 //!   names concrete protocols;
 //! - [`state_machine`], [`dedup`]: what commits are applied to, and the
 //!   deterministic drop of a command committed twice;
+//! - [`session_order`]: FIFO per session — reads wait for the session's
+//!   earlier writes;
 //! - [`peer`]: the peer-link seam and an in-memory network for tests;
 //! - [`storage`]: the durability seam (WAL + snapshots) and an in-memory
 //!   store for tests;
@@ -43,6 +45,7 @@ pub mod error;
 pub mod handle;
 pub mod peer;
 pub mod registry;
+pub mod session_order;
 pub mod shell;
 pub mod snapshot_transfer;
 pub mod state_machine;
@@ -53,7 +56,7 @@ pub use crate::server_config::ProtocolName;
 pub use driver::{Delivery, DriverConfig, Input, NodeDriver, Ready, Ticket, TimerOp};
 pub use error::RequestError;
 pub use handle::{Node, NodeHandle, NodeStatus};
-pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage};
+pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage, SendProbe};
 pub use registry::{NodeConfig, StartError, start_node};
 pub use state_machine::{AppliedCommit, StateMachine};
 pub use storage::{DiskStorage, MemStorage, Storage, StorageError, StorageSpec};

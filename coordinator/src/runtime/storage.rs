@@ -158,11 +158,27 @@ struct MemDisk {
     records: Vec<Vec<u8>>,
     snapshot: Option<Vec<u8>>,
     batches: u64,
+    /// How long an append takes (a slow disk, for ordering tests).
+    append_delay: std::time::Duration,
+    /// True while an append is in progress.
+    appending: bool,
 }
 
 impl MemStorage {
     pub fn new() -> MemStorage {
         MemStorage::default()
+    }
+
+    /// Makes every append take `delay` (on the runtime's blocking thread),
+    /// so a test can see whether anything overlaps a persist.
+    pub fn with_append_delay(self, delay: std::time::Duration) -> MemStorage {
+        self.lock().append_delay = delay;
+        self
+    }
+
+    /// True while an `append_batch` is in progress.
+    pub fn appending(&self) -> bool {
+        self.lock().appending
     }
 
     /// How many `append_batch` calls (fsyncs) there were.
@@ -206,9 +222,19 @@ impl<D: Durable> Storage<D> for MemStorage {
             .iter()
             .map(|r| codec::encode(r).map_err(err))
             .collect::<Result<Vec<_>, _>>()?;
+        let delay = {
+            let mut disk = self.lock();
+            disk.appending = true;
+            disk.append_delay
+        };
+        if !delay.is_zero() {
+            // Stands for the time a disk takes: this is the blocking thread.
+            std::thread::sleep(delay);
+        }
         let mut disk = self.lock();
         disk.records.extend(encoded);
         disk.batches += 1;
+        disk.appending = false;
         Ok(())
     }
 

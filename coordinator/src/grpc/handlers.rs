@@ -111,12 +111,8 @@ impl ZooLab for ZooLabService {
     ) -> Answer<pb::KeepAliveResponse> {
         let r = request.into_inner();
         self.answer(
-            self.read_reply(
-                &r,
-                |_| Ok(()),
-                |xid, zxid, result| pb::KeepAliveResponse::status(xid, zxid, result),
-            )
-            .await,
+            self.read_reply(&r, |_| Ok(()), pb::KeepAliveResponse::status)
+                .await,
         )
     }
 

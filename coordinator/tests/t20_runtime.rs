@@ -4,9 +4,12 @@
 
 mod t20_runtime_cluster;
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use coordinator::runtime::{NodeHandle, ProtocolName, RequestError};
+use coordinator::runtime::{MemNet, MemStorage, NodeHandle, ProtocolName, RequestError};
 use coordinator::{Command, SessionId};
 use coordinator::{CreateMode, CreateRequest, ErrorCode, EventType, Op, OpResult};
 use protocols::Role;
@@ -58,7 +61,7 @@ async fn wait_gone(node: &NodeHandle, path: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_elect_one_leader_that_every_node_reports() {
-    for protocol in ProtocolName::ALL {
+    for protocol in ProtocolName::available() {
         let c = Cluster::start(protocol, 3).await;
         let leader = c.leader().await;
         for s in c.statuses() {
@@ -78,7 +81,7 @@ async fn three_nodes_elect_one_leader_that_every_node_reports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_through_any_node_is_readable_on_every_node() {
-    for protocol in ProtocolName::ALL {
+    for protocol in ProtocolName::available() {
         let c = Cluster::start(protocol, 3).await;
         // Proposals made before any leader is known are held, not lost.
         for id in [1, 2, 3] {
@@ -119,9 +122,7 @@ async fn a_write_through_any_node_is_readable_on_every_node() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_write_survives_a_restart_of_every_node() {
     // Recovery from the log alone, and from snapshots plus the log.
-    for (protocol, snapshot_every) in ProtocolName::ALL
-        .into_iter()
-        .flat_map(|p| [(p, 10_000), (p, 4)])
+    for (protocol, snapshot_every) in ProtocolName::available().flat_map(|p| [(p, 10_000), (p, 4)])
     {
         let mut c = Cluster::start_with(protocol, 3, snapshot_every).await;
         let leader = c.leader().await;
@@ -171,7 +172,7 @@ fn keep_alive(node: NodeHandle, session: SessionId) -> tokio::task::JoinHandle<(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_session_expires_and_its_ephemeral_goes_while_a_live_one_stays() {
-    for protocol in ProtocolName::ALL {
+    for protocol in ProtocolName::available() {
         let c = Cluster::start(protocol, 3).await;
         let leader = c.leader().await;
         let others: Vec<_> = c.ids.iter().copied().filter(|&id| id != leader).collect();
@@ -204,7 +205,7 @@ async fn a_silent_session_expires_and_its_ephemeral_goes_while_a_live_one_stays(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_fires_on_the_server_its_session_is_connected_to() {
-    for protocol in ProtocolName::ALL {
+    for protocol in ProtocolName::available() {
         let c = Cluster::start(protocol, 3).await;
         let (watcher, writer) = (c.handle(3), c.handle(1));
         let (session, _, _) = watcher.create_session(4000).await.expect("session");
@@ -233,7 +234,7 @@ async fn a_watch_fires_on_the_server_its_session_is_connected_to() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_behind_the_compacted_log_catches_up_by_snapshot() {
-    for protocol in ProtocolName::ALL {
+    for protocol in ProtocolName::available() {
         let mut c = Cluster::start_with(protocol, 3, 5).await;
         let leader = c.leader().await;
         let lagging = c
@@ -262,4 +263,76 @@ async fn a_node_behind_the_compacted_log_catches_up_by_snapshot() {
         );
         c.stop_all().await;
     }
+}
+
+/// Whether `frame`, sent by `from`, announces a promise or a vote that is
+/// not yet durable in `store` (Paxos Made Simple §2.3: an acceptor
+/// remembers what it promised and accepted before it says so).
+fn announces_undurable_state(store: &MemStorage, frame: &[u8]) -> bool {
+    use coordinator::runtime::{PeerMessage, Storage};
+    use protocols::multipaxos::{MpDurable, Msg};
+    let Ok(PeerMessage::Core(msg)) = coordinator::codec::decode::<PeerMessage<Msg>>(frame) else {
+        return false;
+    };
+    let mut store = store.clone();
+    let loaded = Storage::<MpDurable>::load(&mut store, &Cluster::tree_config());
+    let durable = loaded.expect("the store loads").durable;
+    match msg {
+        Msg::Promise { ballot, .. } => durable.promised < ballot,
+        Msg::Accepted { ballot, slot } => {
+            slot > durable.compacted.counter()
+                && durable
+                    .accepted
+                    .get(&slot)
+                    .is_none_or(|v| v.ballot != ballot)
+        }
+        _ => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_promise_or_vote_leaves_a_node_before_it_is_durable_and_replies_follow_the_fsync() {
+    // Multi-Paxos's messages are decoded here to check the contract's rule 1
+    // from outside the node.
+    let protocol = ProtocolName::MultiPaxos;
+    // A slow disk: every append takes 5 ms on the blocking thread.
+    let net = MemNet::new();
+    let stores: Arc<OnceLock<BTreeMap<u64, MemStorage>>> = Arc::default();
+    let (checked, early) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let probe = {
+        let (stores, checked, early) = (stores.clone(), checked.clone(), early.clone());
+        Arc::new(move |from: u64, _to: u64, frame: &[u8]| {
+            if let Some(stores) = stores.get() {
+                checked.fetch_add(1, Ordering::Relaxed);
+                if announces_undurable_state(&stores[&from], frame) {
+                    early.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    net.set_probe(probe);
+    let slow = || MemStorage::new().with_append_delay(Duration::from_millis(5));
+    let mut c = Cluster::start_on(protocol, 3, 10_000, net, slow).await;
+    let _ = stores.set(c.stores.clone());
+    let leader = c.leader().await;
+    for i in 0..20 {
+        let id = 1 + i % 3;
+        let before = c.stores[&id].fsyncs();
+        put(&c.handle(id), &format!("/slow{i}"), "x").await;
+        assert!(
+            c.stores[&id].fsyncs() > before,
+            "the origin persisted before it answered"
+        );
+    }
+    // A new election: promises too.
+    c.kill(leader);
+    c.leader().await;
+    put(&c.handle(1 + leader % 3), "/after", "x").await;
+    assert!(checked.load(Ordering::Relaxed) > 0);
+    assert_eq!(
+        early.load(Ordering::Relaxed),
+        0,
+        "a promise or vote left before its fsync"
+    );
+    c.stop_all().await;
 }

@@ -15,7 +15,9 @@
 //! - [`peer`]: the peer-link seam and an in-memory network for tests;
 //! - [`storage`]: the durability seam (WAL + snapshots) and an in-memory
 //!   store for tests;
-//! - [`snapshot_transfer`]: streaming a snapshot to a lagging peer in chunks.
+//! - [`snapshot_transfer`]: streaming a snapshot to a lagging peer in chunks;
+//! - [`tcp`]: the peer seam on the `net` transport, and [`start_server`]
+//!   (transport + dataDir + node from a resolved zoo.cfg).
 //!
 //! # Time
 //!
@@ -45,14 +47,17 @@ pub mod shell;
 pub mod snapshot_transfer;
 pub mod state_machine;
 pub mod storage;
+pub mod tcp;
 
+pub use crate::server_config::ProtocolName;
 pub use driver::{Delivery, DriverConfig, Input, NodeDriver, Ready, Ticket, TimerOp};
 pub use error::RequestError;
 pub use handle::{Node, NodeHandle, NodeStatus};
-pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage};
-pub use registry::{NodeConfig, ProtocolName, StartError, start_node};
+pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage, SendProbe};
+pub use registry::{NodeConfig, StartError, start_node};
 pub use state_machine::{AppliedCommit, StateMachine};
-pub use storage::{MemStorage, Storage, StorageError};
+pub use storage::{DiskStorage, MemStorage, Storage, StorageError, StorageSpec};
+pub use tcp::{PeerSetup, ServerError, TcpNode, start_server, start_tcp_node};
 
 /// Core ticks per zoo.cfg tickTime (see the module docs).
 pub const TICKS_PER_TICKTIME: u32 = 10;

@@ -54,9 +54,13 @@ pub struct MemNet {
     inner: Arc<Mutex<MemNetState>>,
 }
 
+/// Called on every frame sent on a [`MemNet`]: `(from, to, frame)`.
+pub type SendProbe = Arc<dyn Fn(NodeId, NodeId, &[u8]) + Send + Sync>;
+
 #[derive(Default)]
 struct MemNetState {
     nodes: BTreeMap<NodeId, mpsc::Sender<(NodeId, Vec<u8>)>>,
+    probe: Option<SendProbe>,
     /// Nodes whose traffic is dropped both ways.
     isolated: std::collections::BTreeSet<NodeId>,
 }
@@ -88,6 +92,11 @@ impl MemNet {
         self.lock().isolated.insert(node);
     }
 
+    /// Calls `probe(from, to, frame)` on every frame sent from now on.
+    pub fn set_probe(&self, probe: SendProbe) {
+        self.lock().probe = Some(probe);
+    }
+
     pub fn heal(&self) {
         self.lock().isolated.clear();
     }
@@ -101,6 +110,9 @@ impl MemNet {
 impl PeerLink for MemLink {
     fn send(&self, to: NodeId, frame: Vec<u8>) {
         let state = self.net.lock();
+        if let Some(probe) = &state.probe {
+            probe(self.me, to, &frame);
+        }
         if state.isolated.contains(&self.me) || state.isolated.contains(&to) {
             return;
         }

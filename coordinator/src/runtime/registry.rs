@@ -1,18 +1,19 @@
-//! The protocol registry: one enum, one factory. The only place in the
-//! runtime that names a concrete protocol.
+//! The protocol registry: one enum ([`ProtocolName`], shared with zoo.cfg
+//! and `--protocol`), one factory ([`start_node`]). The only place in the
+//! runtime that names a concrete protocol: adding one is a match arm here
+//! and flipping `ProtocolName::is_available`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
 use protocols::multipaxos::MultiPaxos;
-use protocols::{ClusterConfig, Core, Durable, NodeId, RecordOf};
+use protocols::{ClusterConfig, Core, NodeId};
 
-use crate::codec;
 use crate::config::TreeConfig;
+use crate::server_config::{ProtocolName, ServerConfig};
 
 use super::TICKS_PER_TICKTIME;
 use super::driver::{DriverConfig, NodeDriver};
@@ -20,59 +21,8 @@ use super::handle::{Node, NodeHandle, NodeStatus, REQUEST_QUEUE};
 use super::peer::{Inbound, PeerLink};
 use super::shell::{Shell, now_ms};
 use super::snapshot_transfer::Assembler;
-use super::state_machine::{RestoreError, StateMachine};
-use super::storage::{Storage, StorageError};
-
-/// The protocols a node can run (`--protocol NAME`, zoo.cfg `protocol=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ProtocolName {
-    MultiPaxos,
-}
-
-impl ProtocolName {
-    pub const ALL: [ProtocolName; 1] = [ProtocolName::MultiPaxos];
-
-    /// The name as `--protocol` spells it (the core's `NAME`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProtocolName::MultiPaxos => MultiPaxos::NAME,
-        }
-    }
-}
-
-impl fmt::Display for ProtocolName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A protocol name no core answers to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownProtocol(pub String);
-
-impl fmt::Display for UnknownProtocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known: Vec<&str> = ProtocolName::ALL.iter().map(|p| p.as_str()).collect();
-        write!(
-            f,
-            "unknown protocol {:?}; known: {}",
-            self.0,
-            known.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for UnknownProtocol {}
-
-impl FromStr for ProtocolName {
-    type Err = UnknownProtocol;
-    fn from_str(s: &str) -> Result<ProtocolName, UnknownProtocol> {
-        ProtocolName::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownProtocol(s.to_owned()))
-    }
-}
+use super::state_machine::StateMachine;
+use super::storage::{Storage, StorageError, StorageSpec};
 
 /// What a node needs to start, in zoo.cfg's units.
 #[derive(Clone, Debug)]
@@ -105,6 +55,19 @@ impl NodeConfig {
         }
     }
 
+    /// The node part of a server's resolved zoo.cfg.
+    pub fn from_server_config(cfg: &ServerConfig) -> NodeConfig {
+        NodeConfig {
+            id: cfg.my_id,
+            members: cfg.members(),
+            tree: cfg.tree_config(),
+            init_limit: cfg.init_limit,
+            sync_limit: cfg.sync_limit,
+            snapshot_every: 10_000,
+            seed: cfg.cluster_config(TICKS_PER_TICKTIME).seed,
+        }
+    }
+
     /// One core tick: tickTime / [`TICKS_PER_TICKTIME`].
     pub fn tick(&self) -> Duration {
         let tick_ms = u64::try_from(self.tree.tick_time_ms).unwrap_or(2000);
@@ -128,22 +91,21 @@ impl NodeConfig {
 /// Why a node did not start.
 #[derive(Debug)]
 pub enum StartError {
+    /// The dataDir could not be locked or read, or its log or snapshots
+    /// are corrupt (the message names the file).
     Storage(StorageError),
-    /// A log record or checkpoint that does not decode.
-    CorruptLog(String),
-    /// The saved snapshot is unusable.
-    CorruptSnapshot(RestoreError),
     /// `id` is not among `members`.
     NotAMember(NodeId),
+    /// The protocol is reserved but has no core in this build.
+    NotAvailable(ProtocolName),
 }
 
 impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::Storage(e) => write!(f, "{e}"),
-            StartError::CorruptLog(e) => write!(f, "corrupt write-ahead log: {e}"),
-            StartError::CorruptSnapshot(e) => write!(f, "corrupt snapshot: {e}"),
             StartError::NotAMember(id) => write!(f, "server {id} is not in the server list"),
+            StartError::NotAvailable(p) => write!(f, "protocol {p} is not available yet"),
         }
     }
 }
@@ -158,12 +120,13 @@ pub async fn start_node(
     config: NodeConfig,
     link: impl PeerLink,
     inbound: Inbound,
-    storage: impl Storage,
+    storage: StorageSpec,
 ) -> Result<Node, StartError> {
     match protocol {
         ProtocolName::MultiPaxos => {
-            start::<MultiPaxos>(config, Box::new(link), inbound, Box::new(storage)).await
+            start::<MultiPaxos>(config, Box::new(link), inbound, storage).await
         }
+        ProtocolName::Zab | ProtocolName::Paxos => Err(StartError::NotAvailable(protocol)),
     }
 }
 
@@ -171,32 +134,24 @@ async fn start<C: Core>(
     config: NodeConfig,
     link: Box<dyn PeerLink>,
     inbound: Inbound,
-    mut storage: Box<dyn Storage>,
+    storage: StorageSpec,
 ) -> Result<Node, StartError> {
     if !config.members.contains(&config.id) {
         return Err(StartError::NotAMember(config.id));
     }
-    let (storage, loaded) = tokio::task::spawn_blocking(move || {
-        let loaded = storage.load();
-        (storage, loaded)
+    let tree = config.tree.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        let mut storage: Box<dyn Storage<C::Durable>> = storage.open()?;
+        let loaded = storage.load(&tree)?;
+        Ok::<_, StorageError>((storage, loaded))
     })
     .await
     .map_err(|e| StartError::Storage(StorageError(format!("storage thread failed: {e}"))))?;
-    let loaded = loaded.map_err(StartError::Storage)?;
-    let mut durable: C::Durable = match &loaded.base {
-        Some(base) => codec::decode(base).map_err(|e| StartError::CorruptLog(e.to_string()))?,
-        None => C::Durable::default(),
-    };
-    for (i, bytes) in loaded.records.iter().enumerate() {
-        let record: RecordOf<C> =
-            codec::decode(bytes).map_err(|e| StartError::CorruptLog(format!("record {i}: {e}")))?;
-        durable.apply(&record);
-    }
-    let sm = match &loaded.snapshot {
-        Some(bytes) => StateMachine::restore(bytes, config.tree.clone())
-            .map_err(StartError::CorruptSnapshot)?,
-        None => StateMachine::new(config.tree.clone()),
-    };
+    let (storage, loaded) = opened.map_err(StartError::Storage)?;
+    let durable = loaded.durable;
+    let sm = loaded
+        .state
+        .unwrap_or_else(|| StateMachine::new(config.tree.clone()));
     let now = now_ms();
     let driver_config = DriverConfig {
         snapshot_every: config.snapshot_every.max(1),

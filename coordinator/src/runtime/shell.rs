@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use protocols::{Core, NodeId, RecordOf};
+use protocols::{Core, NodeId};
 
 use crate::codec;
 use crate::event::SessionId;
@@ -44,7 +44,7 @@ pub(crate) struct Shell<C: Core> {
     pub(crate) members: Vec<NodeId>,
     pub(crate) link: Box<dyn PeerLink>,
     pub(crate) inbound: Inbound,
-    pub(crate) storage: Option<Box<dyn Storage>>,
+    pub(crate) storage: Option<Box<dyn Storage<C::Durable>>>,
     pub(crate) requests: mpsc::Receiver<Request>,
     pub(crate) status: watch::Sender<NodeStatus>,
     pub(crate) tick: Duration,
@@ -209,9 +209,9 @@ impl<C: Core> Shell<C> {
     }
 
     /// Performs a Ready in the order written on [`Ready`].
-    async fn perform(&mut self, ready: Ready<C>) -> Result<(), StorageError> {
+    async fn perform(&mut self, mut ready: Ready<C>) -> Result<(), StorageError> {
         if !ready.persist.is_empty() {
-            let records = encode_records::<C>(&ready.persist)?;
+            let records = std::mem::take(&mut ready.persist);
             self.with_storage(move |s| s.append_batch(&records)).await?;
         }
         for (to, message) in &ready.send {
@@ -254,9 +254,8 @@ impl<C: Core> Shell<C> {
         if ready.compacted {
             // This batch's records (the core's compaction) are durable:
             // the folded state replaces the log.
-            let base = codec::encode(self.driver.durable())
-                .map_err(|e| StorageError(format!("encoding the log checkpoint: {e}")))?;
-            self.with_storage(move |s| s.checkpoint(&base)).await?;
+            let state = self.driver.durable().clone();
+            self.with_storage(move |s| s.checkpoint(&state)).await?;
         }
         let now = Instant::now();
         for op in ready.timers {
@@ -304,7 +303,7 @@ impl<C: Core> Shell<C> {
     async fn with_storage<R, F>(&mut self, f: F) -> Result<R, StorageError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut dyn Storage) -> Result<R, StorageError> + Send + 'static,
+        F: FnOnce(&mut dyn Storage<C::Durable>) -> Result<R, StorageError> + Send + 'static,
     {
         let mut storage = self
             .storage
@@ -319,11 +318,4 @@ impl<C: Core> Shell<C> {
         self.storage = Some(storage);
         result
     }
-}
-
-fn encode_records<C: Core>(records: &[RecordOf<C>]) -> Result<Vec<Vec<u8>>, StorageError> {
-    records
-        .iter()
-        .map(|r| codec::encode(r).map_err(|e| StorageError(format!("encoding a record: {e}"))))
-        .collect()
 }

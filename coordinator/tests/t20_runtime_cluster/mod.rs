@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use coordinator::TreeConfig;
 use coordinator::runtime::{
-    MemNet, MemStorage, Node, NodeConfig, NodeHandle, NodeStatus, ProtocolName, start_node,
+    MemNet, MemStorage, Node, NodeConfig, NodeHandle, NodeStatus, ProtocolName, StorageSpec,
+    start_node,
 };
 use protocols::{NodeId, Role};
 
@@ -53,11 +54,22 @@ impl Cluster {
     }
 
     pub async fn start_with(protocol: ProtocolName, n: u64, snapshot_every: u64) -> Cluster {
+        Cluster::start_on(protocol, n, snapshot_every, MemNet::new(), MemStorage::new).await
+    }
+
+    /// A cluster on `net`, each node's store made by `store`.
+    pub async fn start_on(
+        protocol: ProtocolName,
+        n: u64,
+        snapshot_every: u64,
+        net: MemNet,
+        store: impl Fn() -> MemStorage,
+    ) -> Cluster {
         let ids: Vec<NodeId> = (1..=n).collect();
         let mut c = Cluster {
             protocol,
-            net: MemNet::new(),
-            stores: ids.iter().map(|&id| (id, MemStorage::new())).collect(),
+            net,
+            stores: ids.iter().map(|&id| (id, store())).collect(),
             ids: ids.clone(),
             nodes: BTreeMap::new(),
             snapshot_every,
@@ -82,9 +94,15 @@ impl Cluster {
         config.seed = 7;
         let (link, inbound) = self.net.join(id);
         let store = self.stores[&id].clone();
-        let node = start_node(self.protocol, config, link, inbound, store)
-            .await
-            .expect("node starts");
+        let node = start_node(
+            self.protocol,
+            config,
+            link,
+            inbound,
+            StorageSpec::Memory(store),
+        )
+        .await
+        .expect("node starts");
         self.nodes.insert(id, node);
     }
 

@@ -308,3 +308,56 @@ impl Shared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_strings_list_host_port_pairs() {
+        assert_eq!(
+            parse_connect_string(" 127.0.0.1:2181, localhost:2182 ,").ok(),
+            Some(vec![
+                "127.0.0.1:2181".to_string(),
+                "localhost:2182".to_string()
+            ])
+        );
+        for bad in ["", " , ", "host", "host:port", "h:1,h:99999"] {
+            assert!(
+                matches!(
+                    parse_connect_string(bad),
+                    Err(ClientError::BadConnectString(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reply_headers_become_typed_errors() {
+        let header = |err: i32| pb::ReplyHeader {
+            err,
+            message: "why".into(),
+            ..pb::ReplyHeader::default()
+        };
+        assert_eq!(
+            ClientError::from_header(&header(-101)),
+            ClientError::Keeper {
+                code: ErrorCode::NoNode,
+                message: "why".into()
+            }
+        );
+        assert_eq!(
+            ClientError::from_header(&header(-4)),
+            ClientError::ConnectionLoss("why".into())
+        );
+        assert_eq!(
+            ClientError::from_header(&header(-112)),
+            ClientError::SessionExpired
+        );
+        assert_eq!(
+            ClientError::from_header(&header(-9999)).code(),
+            ErrorCode::SystemError
+        );
+    }
+}

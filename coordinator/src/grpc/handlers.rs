@@ -43,11 +43,12 @@ impl ZooLab for ZooLabService {
         if let Err(refusal) = self.check_not_behind(r.last_zxid_seen).await {
             return self.answer(refusal.reply(0, self.zxid()));
         }
+        self.prune_sessions().await;
         let created = self.handle().create_session(r.timeout_ms).await;
         let zxid = self.applied_zxid().await;
         self.answer(match created {
             Ok((session, timeout_ms, password)) => {
-                self.inner.sessions.attach(session);
+                self.inner.sessions.attach(session, zxid);
                 let mut reply = pb::CreateSessionResponse::status(0, zxid, Ok(()));
                 reply.session_id = session;
                 reply.timeout_ms = timeout_ms;
@@ -96,7 +97,7 @@ impl ZooLab for ZooLabService {
                 Refusal::new(ErrorCode::AuthFailed, "wrong password for the session").reply(0, zxid)
             }
             (Some(timeout_ms), true) => {
-                self.inner.sessions.attach(session);
+                self.inner.sessions.attach(session, zxid);
                 let _ = self.handle().touch(session).await;
                 let mut reply = pb::ResumeSessionResponse::status(0, zxid, Ok(()));
                 reply.timeout_ms = timeout_ms;
@@ -362,6 +363,7 @@ impl ZooLab for ZooLabService {
     }
 
     async fn status(&self, _request: Request<pb::StatusRequest>) -> Answer<pb::StatusResponse> {
+        self.prune_sessions().await;
         let s = self.handle().status();
         let core = protocols::Status {
             role: s.role,

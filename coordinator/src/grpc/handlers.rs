@@ -132,8 +132,9 @@ impl ZooLab for ZooLabService {
         if !gone {
             return self.answer(reply);
         }
-        // Closing a session that is already gone succeeds.
-        self.inner.sessions.detach(session);
+        // Closing a session that is already gone succeeds. The attachment
+        // stays (marked closed) until the Watch stream has said CLOSED; the
+        // stream, or the next prune, drops it.
         let _ = self.handle().disconnect(session).await;
         self.answer(pb::CloseSessionResponse::status(xid, self.zxid(), Ok(())))
     }

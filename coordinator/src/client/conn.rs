@@ -200,34 +200,46 @@ impl Shared {
         F: Fn(Rpc, pb::RequestHeader) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
+        self.call_within(self.request_timeout(), idempotent, f)
+            .await
+    }
+
+    /// [`Shared::call`] with its own time limit per attempt.
+    pub(crate) async fn call_within<T, F, Fut>(
+        &self,
+        limit: Duration,
+        idempotent: bool,
+        f: F,
+    ) -> Result<T, ClientError>
+    where
+        T: Reply,
+        F: Fn(Rpc, pb::RequestHeader) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
         let mut attempts = 0;
         loop {
             self.check_live()?;
             let (generation, rpc) = self.current().await;
-            let failure =
-                match tokio::time::timeout(self.request_timeout(), f(rpc, self.header())).await {
-                    Ok(Ok(response)) => {
-                        let mut reply = response.into_inner();
-                        let header = reply.header_mut().clone().unwrap_or_default();
-                        self.saw_zxid(header.zxid);
-                        match ErrorCode::from_code(header.err) {
-                            Some(ErrorCode::Ok) => return Ok(reply),
-                            Some(ErrorCode::SessionMoved) => {
-                                ClientError::ConnectionLoss(header.message.clone())
-                            }
-                            Some(ErrorCode::SessionExpired) => {
-                                self.set_state(KeeperState::Expired);
-                                return Err(ClientError::SessionExpired);
-                            }
-                            _ => return Err(ClientError::from_header(&header)),
+            let failure = match tokio::time::timeout(limit, f(rpc, self.header())).await {
+                Ok(Ok(response)) => {
+                    let mut reply = response.into_inner();
+                    let header = reply.header_mut().clone().unwrap_or_default();
+                    self.saw_zxid(header.zxid);
+                    match ErrorCode::from_code(header.err) {
+                        Some(ErrorCode::Ok) => return Ok(reply),
+                        Some(ErrorCode::SessionMoved) => {
+                            ClientError::ConnectionLoss(header.message.clone())
                         }
+                        Some(ErrorCode::SessionExpired) => {
+                            self.set_state(KeeperState::Expired);
+                            return Err(ClientError::SessionExpired);
+                        }
+                        _ => return Err(ClientError::from_header(&header)),
                     }
-                    Ok(Err(status)) => ClientError::ConnectionLoss(status.message().to_owned()),
-                    Err(_) => ClientError::ConnectionLoss(format!(
-                        "no answer within {:?}",
-                        self.request_timeout()
-                    )),
-                };
+                }
+                Ok(Err(status)) => ClientError::ConnectionLoss(status.message().to_owned()),
+                Err(_) => ClientError::ConnectionLoss(format!("no answer within {limit:?}")),
+            };
             self.failover(generation).await?;
             attempts += 1;
             if !idempotent || attempts >= 3 {

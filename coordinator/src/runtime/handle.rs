@@ -12,11 +12,12 @@ use protocols::{NodeId, Role, Zxid};
 
 use crate::acl::Id;
 use crate::command::{CheckRequest, Command, Op};
+use crate::error::ErrorCode;
 use crate::event::SessionId;
 use crate::replica::Replica;
 use crate::result::OpResult;
 use crate::stat::Stat;
-use crate::watch::WatchedEvent;
+use crate::watch::{AddWatchMode, SetWatches, WatchedEvent, WatcherType};
 
 use super::error::RequestError;
 use super::storage::StorageError;
@@ -190,6 +191,61 @@ impl NodeHandle {
         self.submit(Command::new(Op::CloseSession).with_session(session))
             .await
             .map(|_| ())
+    }
+
+    /// A client reconnecting to this server with `session` and `password`:
+    /// Ok (and a keep-alive) if the session is live here with that
+    /// password, else SessionExpired (ZooKeeper answers both cases alike).
+    /// A front end that must refuse a server behind the client's last
+    /// seen zxid compares it with [`NodeStatus::last_zxid`] (or `sync`s).
+    pub async fn resume_session(
+        &self,
+        session: SessionId,
+        password: [u8; 16],
+    ) -> Result<(), RequestError> {
+        let valid = self
+            .read(move |r| r.tree().session_valid(session, &password))
+            .await?;
+        if !valid {
+            return Err(RequestError::Op(ErrorCode::SessionExpired));
+        }
+        self.touch(session).await
+    }
+
+    /// addWatch (persistent or persistent-recursive) for `session` here.
+    pub async fn add_watch(
+        &self,
+        session: SessionId,
+        path: &str,
+        mode: AddWatchMode,
+    ) -> Result<(), RequestError> {
+        let path = path.to_owned();
+        self.read(move |r| r.add_watch(session, &path, mode))
+            .await?
+            .map_err(RequestError::Op)
+    }
+
+    /// removeWatches: NoWatcher if there was none of that type.
+    pub async fn remove_watches(
+        &self,
+        session: SessionId,
+        path: &str,
+        watcher_type: WatcherType,
+    ) -> Result<(), RequestError> {
+        let path = path.to_owned();
+        self.read(move |r| r.remove_watches(session, &path, watcher_type))
+            .await?
+            .map_err(RequestError::Op)
+    }
+
+    /// setWatches after a client moved here: arms its watches and returns
+    /// the events it missed, which the front end sends before its reply.
+    pub async fn set_watches(
+        &self,
+        session: SessionId,
+        request: SetWatches,
+    ) -> Result<Vec<WatchedEvent>, RequestError> {
+        self.read(move |r| r.set_watches(session, &request)).await
     }
 
     /// A keep-alive from a client of this server (its requests count too).

@@ -369,3 +369,40 @@ fn a_peer_report_keeps_a_session_alive_at_the_keeper() {
     let r = d.step(16_001, [Input::SessionTick]);
     assert_eq!(r.persist.len(), 1);
 }
+
+#[test]
+fn the_keeper_removes_an_emptied_container_once_and_others_do_not() {
+    let mut d = driver();
+    let container = Command::new(Op::Create(CreateRequest::new(
+        "/c",
+        None,
+        CreateMode::Container,
+    )));
+    let delete = Command::new(Op::Delete(crate::command::DeleteRequest {
+        path: "/c/k".into(),
+        version: -1,
+    }));
+    d.step(
+        0,
+        [
+            submit(1, container),
+            submit(2, create("/c/k")),
+            submit(3, delete),
+            msg(Cmd::Commit(1)),
+            msg(Cmd::Commit(2)),
+            msg(Cmd::Commit(3)),
+        ],
+    );
+    let r = d.step(100, [Input::SessionTick]);
+    assert!(r.persist.is_empty(), "not keeper: no clean-up");
+    d.step(100, [msg(Cmd::Lead)]);
+    let r = d.step(200, [Input::SessionTick]);
+    assert_eq!(r.persist, vec![4], "DeleteContainer proposed");
+    let r = d.step(300, [Input::SessionTick]);
+    assert!(
+        r.persist.is_empty(),
+        "not proposed again within the retry time"
+    );
+    d.step(400, [msg(Cmd::Commit(4))]);
+    assert!(d.replica_mut().exists(0, "/c", false).is_err());
+}

@@ -283,3 +283,42 @@ async fn a_server_whose_node_stopped_answers_unavailable_and_its_clients_move() 
     client.close().await.expect("close");
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_holds_at_most_its_connection_limit_open() {
+    let c = GrpcCluster::start().await;
+    let limits = coordinator::grpc::GrpcLimits {
+        max_connections: 1,
+        ..coordinator::grpc::GrpcLimits::default()
+    };
+    let config = c.config(1);
+    let addr = "127.0.0.1:0".parse().expect("addr");
+    let server = coordinator::grpc::GrpcServer::start(c.nodes.handle(1), config, addr, limits)
+        .await
+        .expect("starts");
+    let url = format!("http://{}", server.local_addr());
+    let mut first = ZooLabClient::connect(url.clone()).await.expect("first");
+    first
+        .status(pb::StatusRequest {})
+        .await
+        .expect("the first connection is served");
+    // The second connection waits for a free slot...
+    let mut second = tokio::spawn(async move {
+        let mut second = ZooLabClient::connect(url).await.expect("second");
+        second.status(pb::StatusRequest {}).await.map(|_| ())
+    });
+    let early = tokio::time::timeout(Duration::from_millis(300), &mut second).await;
+    assert!(early.is_err(), "a second connection was served at once");
+    // ...which closing the first one frees.
+    drop(first);
+    tokio::time::timeout(PATIENCE, second)
+        .await
+        .expect("served once the first closed")
+        .expect("task")
+        .expect("status");
+    tokio::time::timeout(PATIENCE, server.shutdown())
+        .await
+        .expect("shutdown")
+        .expect("clean");
+    c.stop().await;
+}

@@ -24,6 +24,7 @@ pub const SESSION: Duration = Duration::from_millis(2_000);
 pub struct GrpcCluster {
     pub nodes: Cluster,
     pub servers: BTreeMap<NodeId, GrpcServer>,
+    configs: Vec<ServerConfig>,
     _dir: tempfile::TempDir,
 }
 
@@ -43,7 +44,7 @@ impl GrpcCluster {
             .collect();
         let configs = ServerConfig::local_cluster(3, dir.path(), &ports).expect("configs");
         let mut servers = BTreeMap::new();
-        for (id, config) in (1..).zip(configs) {
+        for (id, config) in (1..).zip(configs.clone()) {
             let addr: SocketAddr = "127.0.0.1:0".parse().expect("addr");
             let server = GrpcServer::start(nodes.handle(id), config, addr, GrpcLimits::default())
                 .await
@@ -53,8 +54,14 @@ impl GrpcCluster {
         GrpcCluster {
             nodes,
             servers,
+            configs,
             _dir: dir,
         }
+    }
+
+    /// Server `id`'s configuration (what its Status reports).
+    pub fn config(&self, id: NodeId) -> ServerConfig {
+        self.configs[usize::try_from(id).expect("small id") - 1].clone()
     }
 
     pub fn addr(&self, id: NodeId) -> String {

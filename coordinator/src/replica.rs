@@ -13,6 +13,26 @@
 //!   whose reply, released once applied locally, makes the next read current.
 //! - Watch management: addWatch, removeWatches, checkWatches, setWatches, and
 //!   [`Replica::disconnect`] when a connection goes away.
+//!
+//! ```
+//! use coordinator::replica::Replica;
+//! use coordinator::{Command, CreateMode, CreateRequest, EventType, Op, SetDataRequest};
+//! use protocols::Zxid;
+//!
+//! let mut server = Replica::default();
+//! let create = CreateRequest::new("/cfg", Some(b"v1".to_vec()), CreateMode::Persistent);
+//! server.apply(Zxid::new(1, 1), &Command::new(Op::Create(create)));
+//! // Session 0x42, connected here, reads /cfg and leaves a watch.
+//! let (data, _stat) = server.get_data(0x42, "/cfg", true, &[]).unwrap();
+//! assert_eq!(data, Some(&b"v1"[..]));
+//! // Another client's write, committed: 0x42 is told, once.
+//! let set = SetDataRequest { path: "/cfg".into(), data: Some(b"v2".to_vec()), version: -1 };
+//! let applied = server.apply(Zxid::new(1, 2), &Command::new(Op::SetData(set.clone())));
+//! assert!(applied.result.is_ok());
+//! let event = &applied.notifications[0];
+//! assert_eq!((event.session, event.event_type, event.path.as_str()), (0x42, EventType::NodeDataChanged, "/cfg"));
+//! assert!(server.apply(Zxid::new(1, 3), &Command::new(Op::SetData(set))).notifications.is_empty());
+//! ```
 
 use protocols::Zxid;
 

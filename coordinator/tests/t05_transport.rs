@@ -192,7 +192,9 @@ async fn a_restarted_peer_is_reconnected_and_messages_flow_again() {
     for peer_of_2 in [1, 3] {
         let stats = nodes[&peer_of_2].handle.stats();
         assert!(stats.peers[&2].connected);
-        assert_eq!(stats.peers[&2].connects, 2, "node {peer_of_2}: {stats:?}");
+        // At least the first connection and the one to the new node 2 (a
+        // redial may also have reached the old one while it shut down).
+        assert!(stats.peers[&2].connects >= 2, "node {peer_of_2}: {stats:?}");
     }
     for node in nodes.into_values() {
         node.handle.shutdown().await;

@@ -336,3 +336,25 @@ async fn no_promise_or_vote_leaves_a_node_before_it_is_durable_and_replies_follo
     );
     c.stop_all().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_reads_its_own_pipelined_write() {
+    for protocol in ProtocolName::available() {
+        let c = Cluster::start(protocol, 3).await;
+        let leader = c.leader().await;
+        let follower = c.handle(1 + leader % 3);
+        let (s, _, _) = follower.create_session(4000).await.expect("session");
+        for i in 0..10 {
+            let path = format!("/fifo{i}");
+            // join! polls the write first: its request is queued before the
+            // read's, and the read must not overtake it.
+            let write = follower.submit(create(&path, "w", CreateMode::Persistent).with_session(s));
+            let read = follower.get_data(s, &path, false, Vec::new());
+            let (w, r) = tokio::join!(write, read);
+            assert!(w.is_ok(), "{w:?}");
+            let (data, _) = r.expect("the read sees the write");
+            assert_eq!(data.as_deref(), Some(&b"w"[..]));
+        }
+        c.stop_all().await;
+    }
+}

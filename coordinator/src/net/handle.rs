@@ -212,3 +212,16 @@ impl<M> TransportHandle<M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_and_senders_can_move_between_tasks() {
+        fn send_sync<T: Send + Sync>() {}
+        // `M` need not be `Sync`: only encoded bytes are shared.
+        send_sync::<TransportHandle<std::cell::Cell<u8>>>();
+        send_sync::<TransportSender<std::cell::Cell<u8>>>();
+    }
+}

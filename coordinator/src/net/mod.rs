@@ -26,6 +26,33 @@
 //! - **Lifetime**: [`TransportHandle`] owns every task (a `JoinSet`, which
 //!   aborts them when dropped); [`TransportHandle::shutdown`] stops them and
 //!   waits. The inbound receiver ends once every task is gone.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use std::collections::BTreeMap;
+//! use coordinator::net::{Limits, Transport, TransportConfig};
+//! use tokio::net::TcpListener;
+//!
+//! let one = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let two = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let peers = BTreeMap::from([(1, one.local_addr().unwrap()), (2, two.local_addr().unwrap())]);
+//! let config = |me, listener: TcpListener| TransportConfig {
+//!     me,
+//!     cluster_id: "demo".into(),
+//!     protocol: "zab".into(),
+//!     listen: listener.into(),
+//!     peers: peers.clone(),
+//!     limits: Limits::default(),
+//! };
+//! let (node1, mut inbox1) = Transport::start::<String>(config(1, one)).unwrap();
+//! let (node2, _inbox2) = Transport::start::<String>(config(2, two)).unwrap();
+//! node2.send(1, &"hello".to_string()).unwrap();
+//! assert_eq!(inbox1.recv().await, Some((2, "hello".to_string())));
+//! node1.shutdown().await;
+//! node2.shutdown().await;
+//! # }
+//! ```
 
 mod backoff;
 mod config;

@@ -94,8 +94,10 @@ impl<M: DeserializeOwned + Send + 'static> PeerTask<M> {
             let end = self.run_connection(stream).await;
             self.counters.connected.store(false, Ordering::Relaxed);
             // A connection that lived a while earns a fresh backoff; one
-            // that breaks at once (a peer crash-looping) keeps growing it.
-            if began.elapsed() >= self.limits.backoff_max {
+            // that breaks at once (a peer crash-looping, or refusing what
+            // we send) keeps growing it, and delays the redial too.
+            let lived = began.elapsed() >= self.limits.backoff_max;
+            if lived {
                 backoff.reset();
             }
             match end {
@@ -106,6 +108,10 @@ impl<M: DeserializeOwned + Send + 'static> PeerTask<M> {
                 }
                 End::Lost(why) => {
                     tracing::info!(node = me, peer, reason = %why, "peer connection lost");
+                    let dialer = self.incoming.is_none();
+                    if dialer && !lived && !self.pause(backoff.next_delay()).await {
+                        return;
+                    }
                 }
             }
         }
@@ -128,11 +134,17 @@ impl<M: DeserializeOwned + Send + 'static> PeerTask<M> {
                     Err(e) => self.dial_failed(e),
                 },
             }
-            let delay = backoff.next_delay();
-            tokio::select! {
-                _ = stopped(&mut self.stop) => return None,
-                _ = tokio::time::sleep(delay) => {}
+            if !self.pause(backoff.next_delay()).await {
+                return None;
             }
+        }
+    }
+
+    /// Waits `delay`; false if shutdown came first.
+    async fn pause(&mut self, delay: Duration) -> bool {
+        tokio::select! {
+            _ = stopped(&mut self.stop) => false,
+            _ = tokio::time::sleep(delay) => true,
         }
     }
 
@@ -265,11 +277,13 @@ async fn read_loop<M: DeserializeOwned>(
         };
         match codec::decode::<FrameIn<M>>(&payload) {
             Ok(FrameIn::Msg(msg)) => {
+                // Counted first, so that whoever takes the message sees it
+                // counted.
+                PeerCounters::bump(&counters.received);
                 if inbound.send((peer, msg)).await.is_err() {
                     // The runtime dropped its receiver: nothing to do here.
                     return End::Stop;
                 }
-                PeerCounters::bump(&counters.received);
             }
             Ok(FrameIn::Ping) => {}
             Err(e) => {

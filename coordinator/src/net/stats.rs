@@ -18,7 +18,8 @@ pub struct PeerStats {
     /// Messages written to a connection (not necessarily received: a
     /// connection that breaks loses what was in flight).
     pub sent: u64,
-    /// Messages received from the peer and handed to the runtime.
+    /// Messages received from the peer (counted as they are handed to the
+    /// runtime's receiver).
     pub received: u64,
     /// Messages dropped because the peer's send queue was full.
     pub dropped: u64,

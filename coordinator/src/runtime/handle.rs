@@ -63,7 +63,8 @@ pub(crate) enum Request {
         command: Command,
         reply: Reply,
     },
-    Read(ReadFn),
+    /// A read; with a session, queued behind that session's earlier writes.
+    Read(Option<SessionId>, ReadFn),
     Touch(SessionId),
     Subscribe {
         session: SessionId,
@@ -95,8 +96,28 @@ impl NodeHandle {
     }
 
     /// Runs `f` on this server's replica, in order with the commits: any
-    /// read of the `Replica` API, watch registration included.
+    /// read of the `Replica` API, watch registration included. Not ordered
+    /// behind any session's writes: see [`NodeHandle::read_as`].
     pub async fn read<R, F>(&self, f: F) -> Result<R, RequestError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Replica) -> R + Send + 'static,
+    {
+        self.read_in(None, f).await
+    }
+
+    /// Like [`NodeHandle::read`], for `session`: runs after every write the
+    /// session submitted here before it is applied, and before any later
+    /// one (ZooKeeper's FIFO client order). Session 0 is not ordered.
+    pub async fn read_as<R, F>(&self, session: SessionId, f: F) -> Result<R, RequestError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Replica) -> R + Send + 'static,
+    {
+        self.read_in(Some(session), f).await
+    }
+
+    async fn read_in<R, F>(&self, session: Option<SessionId>, f: F) -> Result<R, RequestError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Replica) -> R + Send + 'static,
@@ -105,7 +126,7 @@ impl NodeHandle {
         let read: ReadFn = Box::new(move |replica| {
             let _ = tx.send(f(replica));
         });
-        self.send(Request::Read(read)).await?;
+        self.send(Request::Read(session, read)).await?;
         rx.await.map_err(|_| RequestError::Shutdown)
     }
 
@@ -118,7 +139,7 @@ impl NodeHandle {
         auth: Vec<Id>,
     ) -> Result<(Option<Vec<u8>>, Stat), RequestError> {
         let path = path.to_owned();
-        self.read(move |r| {
+        self.read_as(session, move |r| {
             r.get_data(session, &path, watch, &auth)
                 .map(|(d, s)| (d.map(<[u8]>::to_vec), s))
         })
@@ -134,7 +155,7 @@ impl NodeHandle {
         watch: bool,
     ) -> Result<Stat, RequestError> {
         let path = path.to_owned();
-        self.read(move |r| r.exists(session, &path, watch))
+        self.read_as(session, move |r| r.exists(session, &path, watch))
             .await?
             .map_err(RequestError::Op)
     }
@@ -148,9 +169,11 @@ impl NodeHandle {
         auth: Vec<Id>,
     ) -> Result<(Vec<String>, Stat), RequestError> {
         let path = path.to_owned();
-        self.read(move |r| r.get_children(session, &path, watch, &auth))
-            .await?
-            .map_err(RequestError::Op)
+        self.read_as(session, move |r| {
+            r.get_children(session, &path, watch, &auth)
+        })
+        .await?
+        .map_err(RequestError::Op)
     }
 
     /// ZooKeeper's sync: commits a command that changes nothing (a check of
@@ -220,7 +243,7 @@ impl NodeHandle {
         mode: AddWatchMode,
     ) -> Result<(), RequestError> {
         let path = path.to_owned();
-        self.read(move |r| r.add_watch(session, &path, mode))
+        self.read_as(session, move |r| r.add_watch(session, &path, mode))
             .await?
             .map_err(RequestError::Op)
     }
@@ -233,9 +256,11 @@ impl NodeHandle {
         watcher_type: WatcherType,
     ) -> Result<(), RequestError> {
         let path = path.to_owned();
-        self.read(move |r| r.remove_watches(session, &path, watcher_type))
-            .await?
-            .map_err(RequestError::Op)
+        self.read_as(session, move |r| {
+            r.remove_watches(session, &path, watcher_type)
+        })
+        .await?
+        .map_err(RequestError::Op)
     }
 
     /// setWatches after a client moved here: arms its watches and returns
@@ -245,7 +270,8 @@ impl NodeHandle {
         session: SessionId,
         request: SetWatches,
     ) -> Result<Vec<WatchedEvent>, RequestError> {
-        self.read(move |r| r.set_watches(session, &request)).await
+        self.read_as(session, move |r| r.set_watches(session, &request))
+            .await
     }
 
     /// A keep-alive from a client of this server (its requests count too).
@@ -257,7 +283,10 @@ impl NodeHandle {
     /// commit order. The stream ends when the session closes or expires,
     /// or when a snapshot from a peer dropped every watch (re-register with
     /// setWatches on a new subscription). One subscriber per session: a new
-    /// one replaces the old.
+    /// one replaces the old. A commit's events are queued on this stream
+    /// before its reply is sent, so a front end that drains the stream
+    /// before writing a reply keeps ZooKeeper's order (event, then the
+    /// result that caused it).
     pub async fn subscribe(
         &self,
         session: SessionId,

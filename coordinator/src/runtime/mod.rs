@@ -12,6 +12,8 @@
 //!   names concrete protocols;
 //! - [`state_machine`], [`dedup`]: what commits are applied to, and the
 //!   deterministic drop of a command committed twice;
+//! - [`session_order`]: FIFO per session — reads wait for the session's
+//!   earlier writes;
 //! - [`peer`]: the peer-link seam and an in-memory network for tests;
 //! - [`storage`]: the durability seam (WAL + snapshots) and an in-memory
 //!   store for tests;
@@ -43,6 +45,7 @@ pub mod error;
 pub mod handle;
 pub mod peer;
 pub mod registry;
+pub mod session_order;
 pub mod shell;
 pub mod snapshot_transfer;
 pub mod state_machine;

@@ -19,6 +19,7 @@ use super::TICKS_PER_TICKTIME;
 use super::driver::{DriverConfig, NodeDriver};
 use super::handle::{Node, NodeHandle, NodeStatus, REQUEST_QUEUE};
 use super::peer::{Inbound, PeerLink};
+use super::session_order::SessionOrder;
 use super::shell::{Shell, now_ms};
 use super::snapshot_transfer::Assembler;
 use super::state_machine::StateMachine;
@@ -193,6 +194,7 @@ async fn start<C: Core>(
         next_ticket: 1,
         subscribers: BTreeMap::new(),
         assembler: Assembler::default(),
+        order: SessionOrder::default(),
         follow_up: Vec::new(),
     };
     let task = tokio::spawn(shell.run(first));

@@ -23,8 +23,9 @@ use crate::watch::WatchedEvent;
 use super::LIVENESS_EVERY_TICKS;
 use super::driver::{Delivery, Input, NodeDriver, Ready, Ticket, TimerOp};
 use super::error::RequestError;
-use super::handle::{NodeStatus, Request};
+use super::handle::{NodeStatus, ReadFn, Request};
 use super::peer::{Inbound, PeerLink, PeerMessage};
+use super::session_order::SessionOrder;
 use super::snapshot_transfer::{self, Assembler};
 use super::state_machine::StateMachine;
 use super::storage::{Storage, StorageError};
@@ -53,6 +54,7 @@ pub(crate) struct Shell<C: Core> {
     pub(crate) next_ticket: Ticket,
     pub(crate) subscribers: BTreeMap<SessionId, mpsc::UnboundedSender<WatchedEvent>>,
     pub(crate) assembler: Assembler,
+    pub(crate) order: SessionOrder<ReadFn>,
     /// Inputs produced by performing a Ready (a saved snapshot), for the
     /// next turn.
     pub(crate) follow_up: Vec<Input<C>>,
@@ -124,12 +126,21 @@ impl<C: Core> Shell<C> {
                 let ticket = self.next_ticket;
                 self.next_ticket += 1;
                 self.replies.insert(ticket, reply);
+                self.order.write(command.session, ticket);
                 inputs.push(Input::Submit { ticket, command });
             }
             // Reads run at once, between batches: everything applied so far
             // is visible, and every reply sent so far was for an applied
             // commit, so a client reads its own writes.
-            Request::Read(f) => f(self.driver.replica_mut()),
+            Request::Read(session, f) => {
+                let ready = match session {
+                    Some(s) => self.order.read(s, f),
+                    None => Some(f),
+                };
+                if let Some(f) = ready {
+                    f(self.driver.replica_mut());
+                }
+            }
             Request::Touch(session) => inputs.push(Input::Touch(session)),
             Request::Subscribe { session, events } => {
                 self.subscribers.insert(session, events);
@@ -236,6 +247,9 @@ impl<C: Core> Shell<C> {
                 Delivery::Reply { ticket, result } => {
                     if let Some(tx) = self.replies.remove(&ticket) {
                         let _ = tx.send(result);
+                    }
+                    for read in self.order.answered(ticket) {
+                        read(self.driver.replica_mut());
                     }
                 }
             }

@@ -64,7 +64,10 @@ impl WatchManager {
     }
 
     /// `checkWatches(path, type)`: NoWatcher unless the session holds a watch
-    /// of that type on exactly `path`.
+    /// of that type on exactly `path`. (ZooKeeper 3.8's `containsWatcher`
+    /// also answers yes when *another* connection watches the path, or when
+    /// the asking one has a recursive watch on it; zoolab checks only the
+    /// asking session's own watches on the path.)
     pub fn check_watches(
         &self,
         session: SessionId,
@@ -162,7 +165,7 @@ impl WatchManager {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.summary().watches == 0
+        self.data.is_empty() && self.child.is_empty()
     }
 
     pub(super) fn tables_mut(&mut self) -> (&mut WatchTable, &mut WatchTable) {

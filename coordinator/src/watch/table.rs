@@ -121,6 +121,10 @@ impl WatchTable {
         self.by_path.keys().map(String::as_str)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.by_path.is_empty()
+    }
+
     /// Number of (session, path) entries.
     pub fn len(&self) -> usize {
         self.by_session.values().map(BTreeSet::len).sum()

@@ -231,6 +231,16 @@ fn sessions_are_notified_in_ascending_order_with_the_trigger_zxid() {
 }
 
 #[test]
+fn dedup_is_per_trigger_not_per_command() {
+    // A multi that sets /p twice raises two triggers: a persistent watch
+    // hears both, as in ZooKeeper (one triggerWatch call each).
+    let mut m = WatchManager::new();
+    m.add_watch(A, "/p", AddWatchMode::Persistent);
+    let events = m.trigger_all(&[t(NodeDataChanged, "/p", 4), t(NodeDataChanged, "/p", 4)]);
+    assert_eq!(events.len(), 2);
+}
+
+#[test]
 fn trigger_all_keeps_trigger_order() {
     let mut m = WatchManager::new();
     m.add_watch(A, "/", AddWatchMode::Persistent);

@@ -73,7 +73,7 @@ impl MultiPaxos {
     pub(super) fn follow(&mut self, ballot: Ballot, out: &mut Out) {
         match &self.role {
             RoleState::Follower { leader: Some(l) } if *l == ballot.node => {
-                out.set_timer(super::Timer::Election, self.election_after);
+                self.arm_election_timer(out);
             }
             RoleState::Leader(l) if l.ballot == ballot => {}
             _ => self.become_follower(Some(ballot.node), out),

@@ -55,10 +55,15 @@ impl MultiPaxos {
             });
             return;
         }
+        let first_waiting = self.pending.is_empty();
         self.pending.push(command.clone());
         if let Some(leader) = leader {
             out.send(leader, Msg::Forward { command });
-            out.set_timer(Timer::Reforward, self.reforward_after());
+            // Arm only for the first waiting proposal: re-arming at every
+            // proposal would postpone the retry forever under steady load.
+            if first_waiting {
+                out.set_timer(Timer::Reforward, self.reforward_after());
+            }
         }
     }
 

@@ -129,7 +129,7 @@ pub struct MultiPaxos {
     /// Proposals made at this node not yet seen committed, in arrival order.
     pending: Vec<Command>,
     rng: SplitMix64,
-    /// This node's election timeout, drawn at each role change.
+    /// This node's election timeout, drawn at start and at each campaign.
     election_after: Ticks,
 }
 
@@ -199,6 +199,7 @@ impl MultiPaxos {
         if committed > core.durable.compacted {
             core.persist(Record::Compact(committed), out);
         }
+        core.draw_election_timeout();
         core.arm_election_timer(out);
         core
     }
@@ -250,14 +251,15 @@ impl MultiPaxos {
 
     /// Draws a fresh election timeout: `sync_limit` plus per-node seeded
     /// jitter of up to `sync_limit`, so two nodes do not keep campaigning
-    /// at the same moment.
-    fn draw_election_timeout(&mut self) -> Ticks {
+    /// at the same moment. Drawn at start and at each campaign only (not at
+    /// every role change): that is enough to break ties, and every draw
+    /// changes the generator's state, which stateright must enumerate.
+    fn draw_election_timeout(&mut self) {
         let base = self.config.sync_limit.max(1);
-        base + self.rng.between(0, base)
+        self.election_after = base + self.rng.between(0, base);
     }
 
     fn arm_election_timer(&mut self, out: &mut Out) {
-        self.election_after = self.draw_election_timeout();
         out.set_timer(Timer::Election, self.election_after);
     }
 
@@ -305,6 +307,7 @@ impl MultiPaxos {
             first,
             promises: BTreeMap::from([(self.id, own_votes)]),
         });
+        self.draw_election_timeout();
         self.arm_election_timer(out);
         out.push(Action::StatusChanged(self.status()));
         self.broadcast(&Msg::Prepare { ballot, first }, out);

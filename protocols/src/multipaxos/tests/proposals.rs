@@ -18,9 +18,13 @@ fn follower_forwards_a_proposal_to_its_leader_and_keeps_it_until_committed() {
     let mut c = cluster_with_leader_1();
     let acts = c.propose(2, b"a");
     assert_eq!(acts, vec![send(1, forward("a")), set(Timer::Reforward, 10)]);
-    assert_eq!(c.nodes[&2].pending(), [b"a".to_vec()]);
+    // The retry timer runs from the oldest waiting proposal: a steady
+    // stream of proposals does not postpone it.
+    let acts = c.propose(2, b"b");
+    assert_eq!(acts, vec![send(1, forward("b"))]);
+    assert_eq!(c.nodes[&2].pending(), [b"a".to_vec(), b"b".to_vec()]);
     c.deliver_all();
-    assert_eq!(c.commands(2), vec![b"a".to_vec()]);
+    assert_eq!(c.commands(2), vec![b"a".to_vec(), b"b".to_vec()]);
     assert!(c.nodes[&2].pending().is_empty());
 }
 

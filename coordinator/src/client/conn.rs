@@ -200,34 +200,46 @@ impl Shared {
         F: Fn(Rpc, pb::RequestHeader) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
+        self.call_within(self.request_timeout(), idempotent, f)
+            .await
+    }
+
+    /// [`Shared::call`] with its own time limit per attempt.
+    pub(crate) async fn call_within<T, F, Fut>(
+        &self,
+        limit: Duration,
+        idempotent: bool,
+        f: F,
+    ) -> Result<T, ClientError>
+    where
+        T: Reply,
+        F: Fn(Rpc, pb::RequestHeader) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
         let mut attempts = 0;
         loop {
             self.check_live()?;
             let (generation, rpc) = self.current().await;
-            let failure =
-                match tokio::time::timeout(self.request_timeout(), f(rpc, self.header())).await {
-                    Ok(Ok(response)) => {
-                        let mut reply = response.into_inner();
-                        let header = reply.header_mut().clone().unwrap_or_default();
-                        self.saw_zxid(header.zxid);
-                        match ErrorCode::from_code(header.err) {
-                            Some(ErrorCode::Ok) => return Ok(reply),
-                            Some(ErrorCode::SessionMoved) => {
-                                ClientError::ConnectionLoss(header.message.clone())
-                            }
-                            Some(ErrorCode::SessionExpired) => {
-                                self.set_state(KeeperState::Expired);
-                                return Err(ClientError::SessionExpired);
-                            }
-                            _ => return Err(ClientError::from_header(&header)),
+            let failure = match tokio::time::timeout(limit, f(rpc, self.header())).await {
+                Ok(Ok(response)) => {
+                    let mut reply = response.into_inner();
+                    let header = reply.header_mut().clone().unwrap_or_default();
+                    self.saw_zxid(header.zxid);
+                    match ErrorCode::from_code(header.err) {
+                        Some(ErrorCode::Ok) => return Ok(reply),
+                        Some(ErrorCode::SessionMoved) => {
+                            ClientError::ConnectionLoss(header.message.clone())
                         }
+                        Some(ErrorCode::SessionExpired) => {
+                            self.set_state(KeeperState::Expired);
+                            return Err(ClientError::SessionExpired);
+                        }
+                        _ => return Err(ClientError::from_header(&header)),
                     }
-                    Ok(Err(status)) => ClientError::ConnectionLoss(status.message().to_owned()),
-                    Err(_) => ClientError::ConnectionLoss(format!(
-                        "no answer within {:?}",
-                        self.request_timeout()
-                    )),
-                };
+                }
+                Ok(Err(status)) => ClientError::ConnectionLoss(status.message().to_owned()),
+                Err(_) => ClientError::ConnectionLoss(format!("no answer within {limit:?}")),
+            };
             self.failover(generation).await?;
             attempts += 1;
             if !idempotent || attempts >= 3 {
@@ -306,5 +318,58 @@ impl Shared {
                 Resume::TryNext
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_strings_list_host_port_pairs() {
+        assert_eq!(
+            parse_connect_string(" 127.0.0.1:2181, localhost:2182 ,").ok(),
+            Some(vec![
+                "127.0.0.1:2181".to_string(),
+                "localhost:2182".to_string()
+            ])
+        );
+        for bad in ["", " , ", "host", "host:port", "h:1,h:99999"] {
+            assert!(
+                matches!(
+                    parse_connect_string(bad),
+                    Err(ClientError::BadConnectString(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn reply_headers_become_typed_errors() {
+        let header = |err: i32| pb::ReplyHeader {
+            err,
+            message: "why".into(),
+            ..pb::ReplyHeader::default()
+        };
+        assert_eq!(
+            ClientError::from_header(&header(-101)),
+            ClientError::Keeper {
+                code: ErrorCode::NoNode,
+                message: "why".into()
+            }
+        );
+        assert_eq!(
+            ClientError::from_header(&header(-4)),
+            ClientError::ConnectionLoss("why".into())
+        );
+        assert_eq!(
+            ClientError::from_header(&header(-112)),
+            ClientError::SessionExpired
+        );
+        assert_eq!(
+            ClientError::from_header(&header(-9999)).code(),
+            ErrorCode::SystemError
+        );
     }
 }

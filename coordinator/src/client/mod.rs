@@ -95,7 +95,7 @@ impl Client {
                 Err(e @ ClientError::BadConnectString(_)) => return Err(e),
                 Err(e) => last_error = e,
             }
-            if round % servers.len() == 0 {
+            if round.is_multiple_of(servers.len()) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }

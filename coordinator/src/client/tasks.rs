@@ -26,8 +26,11 @@ pub(crate) async fn keep_alive(shared: Arc<Shared>) {
             return;
         }
         let (generation, _) = shared.current().await;
+        // A ping is a local read on the server: one unanswered for two
+        // thirds of the timeout leaves a third to move the session in time
+        // (ZooKeeper's client uses the same read timeout).
         let ping = shared
-            .call(true, |mut rpc, header| async move {
+            .call_within(shared.timeout * 2 / 3, true, |mut rpc, header| async move {
                 rpc.keep_alive(pb::KeepAliveRequest {
                     header: Some(header),
                 })

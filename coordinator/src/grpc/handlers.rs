@@ -43,11 +43,12 @@ impl ZooLab for ZooLabService {
         if let Err(refusal) = self.check_not_behind(r.last_zxid_seen).await {
             return self.answer(refusal.reply(0, self.zxid()));
         }
+        self.prune_sessions().await;
         let created = self.handle().create_session(r.timeout_ms).await;
         let zxid = self.applied_zxid().await;
         self.answer(match created {
             Ok((session, timeout_ms, password)) => {
-                self.inner.sessions.attach(session);
+                self.inner.sessions.attach(session, zxid);
                 let mut reply = pb::CreateSessionResponse::status(0, zxid, Ok(()));
                 reply.session_id = session;
                 reply.timeout_ms = timeout_ms;
@@ -96,7 +97,7 @@ impl ZooLab for ZooLabService {
                 Refusal::new(ErrorCode::AuthFailed, "wrong password for the session").reply(0, zxid)
             }
             (Some(timeout_ms), true) => {
-                self.inner.sessions.attach(session);
+                self.inner.sessions.attach(session, zxid);
                 let _ = self.handle().touch(session).await;
                 let mut reply = pb::ResumeSessionResponse::status(0, zxid, Ok(()));
                 reply.timeout_ms = timeout_ms;
@@ -111,12 +112,8 @@ impl ZooLab for ZooLabService {
     ) -> Answer<pb::KeepAliveResponse> {
         let r = request.into_inner();
         self.answer(
-            self.read_reply(
-                &r,
-                |_| Ok(()),
-                |xid, zxid, result| pb::KeepAliveResponse::status(xid, zxid, result),
-            )
-            .await,
+            self.read_reply(&r, |_| Ok(()), pb::KeepAliveResponse::status)
+                .await,
         )
     }
 
@@ -135,8 +132,9 @@ impl ZooLab for ZooLabService {
         if !gone {
             return self.answer(reply);
         }
-        // Closing a session that is already gone succeeds.
-        self.inner.sessions.detach(session);
+        // Closing a session that is already gone succeeds. The attachment
+        // stays (marked closed) until the Watch stream has said CLOSED; the
+        // stream, or the next prune, drops it.
         let _ = self.handle().disconnect(session).await;
         self.answer(pb::CloseSessionResponse::status(xid, self.zxid(), Ok(())))
     }
@@ -366,6 +364,7 @@ impl ZooLab for ZooLabService {
     }
 
     async fn status(&self, _request: Request<pb::StatusRequest>) -> Answer<pb::StatusResponse> {
+        self.prune_sessions().await;
         let s = self.handle().status();
         let core = protocols::Status {
             role: s.role,

@@ -25,6 +25,7 @@
 //! - removeWatches sends no *WatchRemoved events.
 
 mod handlers;
+mod limit;
 mod service;
 mod sessions;
 mod watch_stream;
@@ -36,7 +37,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::api::pb::zoo_lab_server::ZooLabServer;
 use crate::runtime::NodeHandle;
@@ -48,6 +48,9 @@ pub use watch_stream::WatchStream;
 /// Bounds on what clients may hold open on one server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GrpcLimits {
+    /// Open client connections; more wait in the listen backlog until one
+    /// closes.
+    pub max_connections: usize,
     /// Open Watch streams (one per connected session); more are refused
     /// with RESOURCE_EXHAUSTED.
     pub max_watch_streams: usize,
@@ -60,6 +63,7 @@ pub struct GrpcLimits {
 impl Default for GrpcLimits {
     fn default() -> GrpcLimits {
         GrpcLimits {
+            max_connections: 4_096,
             max_watch_streams: 10_000,
             max_concurrent_streams: 1_024,
             concurrency_per_connection: 256,
@@ -129,7 +133,7 @@ pub async fn serve_on(
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
         .tcp_nodelay(true)
         .add_service(ZooLabServer::new(service))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
+        .serve_with_incoming_shutdown(limit::incoming(listener, limits.max_connections), signal)
         .await
         .map_err(GrpcError::Transport)
 }

@@ -119,6 +119,25 @@ impl ZooLabService {
         }
     }
 
+    /// Drops the attachments of sessions that ended unnoticed, so the table
+    /// (and `Status`'s count) does not grow with every expired session.
+    pub(crate) async fn prune_sessions(&self) {
+        let live = self
+            .inner
+            .handle
+            .read(|r| {
+                let live = r.tree().sessions().map(|s| s.id);
+                (
+                    live.collect::<std::collections::BTreeSet<_>>(),
+                    r.last_zxid(),
+                )
+            })
+            .await;
+        if let Ok((live, at)) = live {
+            self.inner.sessions.retain_live(&live, at);
+        }
+    }
+
     /// Lets a request of `session` through if the session is attached here
     /// (and counts it as a keep-alive). Session 0 always passes.
     pub(crate) async fn admit(&self, session: SessionId) -> Result<(), Refusal> {

@@ -11,12 +11,17 @@ use std::sync::Mutex;
 
 use tokio::sync::mpsc;
 
+use protocols::Zxid;
+
 use crate::event::SessionId;
 use crate::watch::WatchedEvent;
 
 /// One attached session.
 #[derive(Default)]
 struct Attached {
+    /// This server's applied zxid when the session was attached: the
+    /// session existed in the tree at that zxid.
+    since: Zxid,
     /// Bumped by every Watch stream opened for the session, so an old
     /// stream ending late does not drop the new stream's watches.
     stream: u64,
@@ -47,14 +52,23 @@ impl Sessions {
         f(&mut table)
     }
 
-    pub(crate) fn attach(&self, session: SessionId) {
+    pub(crate) fn attach(&self, session: SessionId, since: Zxid) {
         self.with(|t| {
-            t.entry(session).or_default().closed = false;
+            let a = t.entry(session).or_default();
+            a.closed = false;
+            a.since = a.since.max(since);
         });
     }
 
     pub(crate) fn detach(&self, session: SessionId) {
         self.with(|t| t.remove(&session));
+    }
+
+    /// Forgets sessions the tree no longer had at `at` (expired while no
+    /// stream or request of theirs noticed). One attached after `at` is
+    /// kept: the tree read may predate its creation.
+    pub(crate) fn retain_live(&self, live: &std::collections::BTreeSet<SessionId>, at: Zxid) {
+        self.with(|t| t.retain(|id, a| live.contains(id) || a.since > at));
     }
 
     pub(crate) fn is_attached(&self, session: SessionId) -> bool {
@@ -108,7 +122,10 @@ impl Sessions {
             return;
         }
         self.with(|t| {
-            let a = t.entry(session).or_default();
+            // A session detached meanwhile has no stream to miss them.
+            let Some(a) = t.get_mut(&session) else {
+                return;
+            };
             let mut events = events.into_iter();
             if let Some(tx) = &a.direct {
                 for event in events.by_ref() {

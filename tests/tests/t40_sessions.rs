@@ -155,3 +155,77 @@ async fn a_session_moved_to_another_server_keeps_its_ephemerals_and_gets_its_wat
         assert_eq!(event.path, "/watched");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_client_fails_over_with_its_session_ephemerals_and_watches() {
+    use coordinator::client::Client;
+    use coordinator::{CreateMode as TreeMode, EventType as TreeEvent};
+    for protocol in protocols() {
+        let mut cluster = Cluster::start(Options::new(3, protocol));
+        cluster.wait_for_leader().await;
+        let connect: Vec<String> = cluster
+            .ids()
+            .iter()
+            .map(|&id| cluster.endpoint(id))
+            .collect();
+        let client = Client::connect(&connect.join(","), Duration::from_millis(1000))
+            .await
+            .expect("client");
+        let mut events = client.take_events().expect("events");
+        client
+            .create("/watched", b"v0", TreeMode::Persistent)
+            .await
+            .expect("create");
+        client
+            .create("/client-eph", b"", TreeMode::Ephemeral)
+            .await
+            .expect("ephemeral");
+        client
+            .get_data("/watched", true)
+            .await
+            .expect("get with watch");
+
+        let attached = client.server().await;
+        let victim = cluster
+            .ids()
+            .into_iter()
+            .find(|&id| cluster.endpoint(id) == attached)
+            .expect("the client's server is one of the cluster's");
+        cluster.kill(victim);
+        cluster.wait_for_leader().await;
+        // Several session timeouts: the client moved and kept it alive.
+        tokio::time::sleep(Duration::from_millis(3000)).await;
+        assert_ne!(
+            client.server().await,
+            attached,
+            "{protocol}: the client did not move"
+        );
+        for id in cluster.running() {
+            assert_eq!(
+                exists_on(&cluster.endpoint(id), "/client-eph").await,
+                Some(true),
+                "{protocol}: /client-eph on server.{id}"
+            );
+        }
+        let survivor = cluster.running()[0];
+        let mut other = Conn::connect(&cluster.endpoint(survivor))
+            .await
+            .expect("connect");
+        other.set("/watched", b"v1").await.expect("set");
+        let event = tokio::time::timeout(ELECTION_TIMEOUT, async {
+            loop {
+                match events.recv().await {
+                    Some(e) if e.path == "/watched" => return Some(e),
+                    Some(_) => continue,
+                    None => return None,
+                }
+            }
+        })
+        .await
+        .expect("an event in time")
+        .expect("events open");
+        assert_eq!(event.event_type, TreeEvent::NodeDataChanged, "{event:?}");
+        client.close().await.expect("close");
+        wait_gone_everywhere(&mut cluster, "/client-eph", ELECTION_TIMEOUT).await;
+    }
+}

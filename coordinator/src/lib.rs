@@ -70,14 +70,21 @@
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 //! - [`cli`]: the heart of `zoolab cli`: zkCli's parser, renderer and shell.
+//! - [`grpc`]: the gRPC service over the runtime's request core, and `serve`.
+//! - [`client`]: the Rust client: connect string, keep-alive, failover with
+//!   the session intact, watch re-registration, typed errors.
+//! - [`cmd`]: the `zoolab` command (server, cluster, status).
 pub mod acl;
 pub mod api;
 pub mod cli;
+pub mod client;
+pub mod cmd;
 pub mod codec;
 pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod grpc;
 pub mod net;
 mod ops;
 pub mod path;

@@ -1,1 +1,21 @@
-//! Integration tests over real zoolab server processes on loopback; they arrive with the cluster issue.
+//! Integration tests over real `zoolab server` processes on loopback.
+//!
+//! - [`binary`]: builds the `zoolab` binary once per test process;
+//! - [`cluster`]: the [`cluster::Cluster`] fixture (start, kill -9, stop,
+//!   restart, status, wait for a leader);
+//! - [`client`]: a small test client over the generated gRPC stubs;
+//! - [`wait`]: `wait_until`, polling instead of sleeping.
+//!
+//! Every scenario runs for every protocol of [`protocols()`].
+
+pub mod binary;
+pub mod client;
+pub mod cluster;
+pub mod wait;
+
+use coordinator::server_config::ProtocolName;
+
+/// The protocols every scenario runs against: all this build can run.
+pub fn protocols() -> Vec<ProtocolName> {
+    ProtocolName::available().collect()
+}

@@ -64,7 +64,7 @@ impl NodeConfig {
             tree: cfg.tree_config(),
             init_limit: cfg.init_limit,
             sync_limit: cfg.sync_limit,
-            snapshot_every: 10_000,
+            snapshot_every: cfg.snap_count,
             seed: cfg.cluster_config(TICKS_PER_TICKTIME).seed,
         }
     }

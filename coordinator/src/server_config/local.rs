@@ -69,6 +69,7 @@ impl ServerConfig {
                     min_session_timeout_ms: tick * 2,
                     max_session_timeout_ms: tick * 20,
                     max_data_bytes: crate::config::DEFAULT_MAX_DATA_BYTES,
+                    snap_count: super::DEFAULT_SNAP_COUNT,
                     warnings: Vec::new(),
                 }
             })
@@ -100,6 +101,7 @@ impl ServerConfig {
         line("minSessionTimeout", &self.min_session_timeout_ms);
         line("maxSessionTimeout", &self.max_session_timeout_ms);
         line("jute.maxbuffer", &self.max_data_bytes);
+        line("snapCount", &self.snap_count);
         for (id, s) in &self.servers {
             line(&format!("server.{id}"), &s.to_zoo_cfg_value());
         }

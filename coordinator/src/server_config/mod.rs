@@ -10,6 +10,7 @@
 //! grpcPort=2182            # zoolab's gRPC API (default clientPort + 1)
 //! protocol=multipaxos      # multipaxos; zab and paxos are reserved
 //! clusterId=prod-1         # optional; default derived from the server list
+//! snapCount=10000          # commits between snapshots of the tree
 //! server.1=host1:2888:3888
 //! server.2=host2:2888:3888
 //! server.3=host3:2888:3888
@@ -49,6 +50,9 @@ pub use protocol::{ProtocolError, ProtocolName};
 pub const DEFAULT_TICK_TIME_MS: u32 = 2000;
 pub const DEFAULT_INIT_LIMIT: u32 = 10;
 pub const DEFAULT_SYNC_LIMIT: u32 = 5;
+/// Commits between snapshots (ZooKeeper's default snapCount is 100000; a
+/// snapshot of zoolab's tree is written whole, so it comes more often).
+pub const DEFAULT_SNAP_COUNT: u64 = 10_000;
 
 /// Command-line flags that override zoo.cfg; `None` keeps the file's value.
 /// The runtime's clap flags fill this in.
@@ -115,6 +119,9 @@ pub struct ServerConfig {
     pub max_session_timeout_ms: u32,
     /// `jute.maxbuffer`: the largest znode data accepted.
     pub max_data_bytes: usize,
+    /// snapCount: the tree is snapshotted (and the log truncated behind
+    /// the snapshot) every this many commits.
+    pub snap_count: u64,
     /// What was accepted but ignored: the server logs these at startup.
     pub warnings: Vec<ConfigWarning>,
 }
@@ -189,6 +196,7 @@ impl ServerConfig {
             max_data_bytes: cfg
                 .max_data_bytes
                 .unwrap_or(crate::config::DEFAULT_MAX_DATA_BYTES),
+            snap_count: cfg.snap_count.unwrap_or(DEFAULT_SNAP_COUNT),
             warnings: cfg.warnings,
         };
         config.check_addresses()?;

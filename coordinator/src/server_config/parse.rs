@@ -90,12 +90,15 @@ pub struct ZooCfg {
     pub min_session_timeout_ms: Option<u32>,
     pub max_session_timeout_ms: Option<u32>,
     pub max_data_bytes: Option<usize>,
+    /// snapCount: commits between snapshots of the tree.
+    pub snap_count: Option<u64>,
     pub servers: BTreeMap<NodeId, ServerAddr>,
     pub warnings: Vec<ConfigWarning>,
 }
 
 /// The keys zoolab reads (for "did you mean").
-const KNOWN: [&str; 15] = [
+const KNOWN: [&str; 16] = [
+    "snapCount",
     "tickTime",
     "initLimit",
     "syncLimit",
@@ -114,7 +117,7 @@ const KNOWN: [&str; 15] = [
 ];
 
 /// ZooKeeper settings zoolab accepts and ignores (exact keys, then prefixes).
-const IGNORED: [&str; 22] = [
+const IGNORED: [&str; 21] = [
     "maxClientCnxns",
     "dataLogDir",
     "standaloneEnabled",
@@ -126,7 +129,6 @@ const IGNORED: [&str; 22] = [
     "4lw.commands.whitelist",
     "globalOutstandingLimit",
     "preAllocSize",
-    "snapCount",
     "leaderServes",
     "cnxTimeout",
     "electionAlg",
@@ -206,6 +208,7 @@ impl ZooCfg {
             "minSessionTimeout" => self.min_session_timeout_ms = Some(positive(key, value)?),
             "maxSessionTimeout" => self.max_session_timeout_ms = Some(positive(key, value)?),
             "jute.maxbuffer" => self.max_data_bytes = Some(positive(key, value)? as usize),
+            "snapCount" => self.snap_count = Some(u64::from(positive(key, value)?)),
             "peerType" if value == "observer" => {
                 return Err(ConfigError::Observer {
                     key: key.to_string(),

@@ -46,6 +46,7 @@
 //!
 //! Module map:
 //! - [`event`]: session ids, event types and the triggers the tree raises.
+//! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
 //! - [`error`]: ZooKeeper's error codes.
 //! - [`command`]: commands and their encoding (postcard).
 //! - [`result`]: apply results.
@@ -57,6 +58,9 @@
 //!   [`session_tracker`]: the pure tracker that decides expiry.
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
 //! - [`config`]: the zoo.cfg settings the state machine depends on.
+//! - [`server_config`]: a server's whole zoo.cfg (ensemble, ports, dataDir,
+//!   protocol), `myid`, command-line overrides and local clusters.
+//! - [`api`]: the gRPC API (`proto/zoolab.proto`) and its conversions.
 //! - [`codec`]: postcard, the one format of the peer link, the WAL and snapshots.
 //! - [`watch`]: one server's watches, turning triggers into notifications.
 //! - [`replica`]: what one server holds (tree + its watches), the facade
@@ -64,6 +68,8 @@
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 pub mod acl;
+pub mod api;
+pub mod cli;
 pub mod codec;
 pub mod command;
 pub mod config;
@@ -74,6 +80,7 @@ mod ops;
 pub mod path;
 pub mod replica;
 pub mod result;
+pub mod server_config;
 pub mod session;
 pub mod session_tracker;
 pub mod snapshot;

@@ -21,6 +21,9 @@ pub struct RunOptions {
     /// large to exhaust (at gigabytes of memory); depth-first exhausts a
     /// bounded one in megabytes.
     pub breadth_first: bool,
+    /// Skip states at this depth or deeper (the initial state is depth 1):
+    /// exhausts a prefix of a state space too large to exhaust whole.
+    pub max_depth: Option<usize>,
 }
 
 /// When a run may stop early.
@@ -42,6 +45,7 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(120),
             stop: Stop::Never,
             breadth_first: false,
+            max_depth: None,
         }
     }
 }
@@ -139,6 +143,10 @@ pub fn run<C: Core>(model: CoreModel<C>, opts: &RunOptions) -> CheckReport<C> {
         .threads(opts.threads.max(2))
         .timeout(opts.timeout)
         .finish_when(finish);
+    let builder = match opts.max_depth {
+        Some(depth) => builder.target_max_depth(depth),
+        None => builder,
+    };
     let checker = if opts.breadth_first {
         Box::new(builder.spawn_bfs().join()) as Box<dyn Checker<CoreModel<C>>>
     } else {

@@ -59,9 +59,13 @@ struct ModelArgs {
     /// writers, searched breadth-first, stopping at the first violation).
     #[arg(long, value_enum)]
     inject_bug: Option<Bug>,
-    /// How many servers (n1, n2, ...) may campaign.
-    #[arg(long, default_value_t = multipaxos::CAMPAIGNS.campaigners, value_parser = clap::value_parser!(u64).range(1..=3))]
-    campaigners: u64,
+    /// The linearizability model: a write at n1, a concurrent read at n2.
+    #[arg(long, conflicts_with = "crashes")]
+    read: bool,
+    /// How many servers (n1, n2, ...) may campaign (default: 2; 1 with
+    /// `--read`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3))]
+    campaigners: Option<u64>,
     /// Campaign whenever no leader is known, not only with work to propose
     /// (duels without work: a much larger state space).
     #[arg(long)]
@@ -98,8 +102,13 @@ enum Cmd {
 }
 
 fn campaigns(args: &ModelArgs) -> multipaxos::Campaigns {
+    let default = if args.read {
+        multipaxos::READ_CAMPAIGNS
+    } else {
+        multipaxos::CAMPAIGNS
+    };
     multipaxos::Campaigns {
-        campaigners: args.campaigners,
+        campaigners: args.campaigners.unwrap_or(default.campaigners),
         eager: args.eager,
     }
 }
@@ -121,6 +130,8 @@ fn parse_script(text: &str) -> Result<Vec<RegOp>, String> {
 fn bounds(args: &ModelArgs) -> model_check::model::Bounds {
     let mut bounds = if args.crashes {
         multipaxos::crash_bounds()
+    } else if args.read {
+        multipaxos::read_bounds()
     } else if args.inject_bug.is_some() {
         multipaxos::duel_bounds()
     } else {
@@ -164,6 +175,7 @@ fn main() -> ExitCode {
                     Stop::Never
                 },
                 breadth_first: bug.is_some(),
+                max_depth: None,
             };
             let report = check::run(multipaxos::model(bounds, campaigns(&model), bug), &opts);
             print!("{}", report.render());

@@ -16,28 +16,80 @@ use protocols::zab::{InjectedBug, Timer, Zab, ZabDurable};
 use protocols::{ClusterConfig, Core, NodeId, OutboxOf, Recovered, Role};
 
 use crate::adapter::{ArmTimer, CoreActor, CoreCtor};
-use crate::model::{self, Bounds, CoreModel};
+use stateright::Expectation;
+use stateright::actor::Network;
+
+use crate::model::{self, Bounds, CoreModel, CoreModelState};
+use crate::properties;
 use crate::register::RegOp;
 
 /// Elections beyond this round are not started (the `Init` timer stays
 /// unarmed): rounds, like epochs, are what make the state space infinite.
 pub const MAX_ROUND: u32 = 2;
 
-fn arm<const FAILURES: bool>(core: &Zab, timer: &Timer) -> bool {
+pub const TERMINAL_LEADER_COMMITTED: &str =
+    "every terminal state has an established leader and has committed every proposal";
+pub const LEADER_ESTABLISHED: &str = "a leader is elected and establishes its epoch";
+
+/// Which failure detectors a model arms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detectors {
+    /// Servers `n1..=n{init_on}` arm `Init` while they follow a leader
+    /// that has not synchronized them yet, below round [`MAX_ROUND`].
+    pub init_on: u64,
+    /// Broadcasting servers arm `LeaderSilent` (followers) and
+    /// `CheckQuorum` (leaders) below round [`MAX_ROUND`]: how an
+    /// established leader is given up.
+    pub give_up: bool,
+}
+
+fn arm<const INIT_ON: u64, const GIVE_UP: bool>(core: &Zab, timer: &Timer) -> bool {
     let role = core.status().role;
+    let below = core.round() < MAX_ROUND;
     match timer {
-        Timer::Init => role != Role::Looking && !core.is_broadcasting() && core.round() < MAX_ROUND,
-        Timer::LeaderSilent | Timer::CheckQuorum => {
-            FAILURES && core.is_broadcasting() && core.round() < MAX_ROUND
+        Timer::Init => {
+            core.id() <= INIT_ON
+                && role == Role::Follower
+                && !core.is_broadcasting()
+                && below
+                && (core.status().leader != Some(SERVERS as NodeId) || INIT_ON >= SERVERS)
         }
+        Timer::LeaderSilent | Timer::CheckQuorum => GIVE_UP && core.is_broadcasting() && below,
         Timer::Notify | Timer::Resend | Timer::Heartbeat | Timer::Reforward => false,
     }
 }
 
-/// The timer predicate; `failures` also arms the failure detectors.
-pub fn arm_timer(failures: bool) -> ArmTimer<Zab> {
-    if failures { arm::<true> } else { arm::<false> }
+/// The timer predicate for `detectors`.
+pub fn arm_timer(detectors: Detectors) -> ArmTimer<Zab> {
+    match (detectors.init_on, detectors.give_up) {
+        (0, false) => arm::<0, false>,
+        (1, false) => arm::<1, false>,
+        (2, false) => arm::<2, false>,
+        (_, false) => arm::<3, false>,
+        (0, true) => arm::<0, true>,
+        (1, true) => arm::<1, true>,
+        (2, true) => arm::<2, true>,
+        (_, true) => arm::<3, true>,
+    }
 }
+
+/// The main run's detectors: only `n1` may give up on a leader that does
+/// not answer (see the module documentation).
+pub const MAIN_DETECTORS: Detectors = Detectors {
+    init_on: 1,
+    give_up: false,
+};
+
+/// The crash run's detectors: every follower may give up before
+/// broadcast, and established leaders and followers may give up on each
+/// other.
+pub const CRASH_DETECTORS: Detectors = Detectors {
+    init_on: 3,
+    give_up: true,
+};
+
+/// How many servers every model runs.
+pub const SERVERS: u64 = 3;
 
 /// The main run: 3 servers, one client writing once, epochs up to 2.
 pub fn main_bounds() -> Bounds {
@@ -46,6 +98,7 @@ pub fn main_bounds() -> Bounds {
         clients: vec![vec![RegOp::Put('A')]],
         max_epoch: 2,
         max_crashes: 0,
+        entry: 2,
     }
 }
 
@@ -56,6 +109,7 @@ pub fn crash_bounds() -> Bounds {
         clients: vec![vec![RegOp::Put('A')]],
         max_epoch: 1,
         max_crashes: 1,
+        entry: 0,
     }
 }
 
@@ -99,10 +153,48 @@ pub fn ctor(bug: Option<InjectedBug>) -> CoreCtor<Zab> {
 }
 
 /// The Zab register model within `bounds`, optionally with a bug.
-pub fn model(bounds: Bounds, bug: Option<InjectedBug>) -> CoreModel<Zab> {
+pub fn model(
+    bounds: Bounds,
+    detectors: Detectors,
+    bug: Option<InjectedBug>,
+) -> CoreModel<Zab> {
     let members = (1..=bounds.servers as NodeId).collect::<Vec<_>>();
-    let failures = bounds.max_crashes > 0;
     let actor =
-        CoreActor::new(ClusterConfig::new(members), arm_timer(failures)).with_ctor(ctor(bug));
-    model::build(actor, bounds)
+        CoreActor::new(ClusterConfig::new(members), arm_timer(detectors)).with_ctor(ctor(bug));
+    model::build(actor, bounds, Network::new_ordered([]))
+        .property(
+            Expectation::Always,
+            properties::PREFIX_CONSISTENCY,
+            properties::prefix_consistency::<Zab>,
+        )
+        .property(
+            Expectation::Always,
+            TERMINAL_LEADER_COMMITTED,
+            terminal_leader_committed,
+        )
+        .property(Expectation::Sometimes, LEADER_ESTABLISHED, leader_established)
+}
+
+/// Whether some live server leads and has established its epoch.
+fn has_established_leader(bounds: &Bounds, s: &CoreModelState<Zab>) -> bool {
+    model::live_servers(bounds, s)
+        .any(|(_, st)| st.core.status().role == Role::Leader && st.core.is_broadcasting())
+}
+
+/// Every terminal state has an established leader, every request was
+/// answered, and every live server committed all it logged (the sound
+/// form of "eventually": `P || has a successor`).
+fn terminal_leader_committed(m: &CoreModel<Zab>, s: &CoreModelState<Zab>) -> bool {
+    let settled = has_established_leader(&m.cfg, s)
+        && properties::all_answered(&m.cfg, s)
+        && model::live_servers(&m.cfg, s)
+            .filter(|(_, st)| st.core.is_broadcasting())
+            .all(|(_, st)| st.core.status().last_committed == st.core.durable().last());
+    settled || properties::has_successor(m, s)
+}
+
+/// Some server reached broadcast as leader: election and discovery and
+/// synchronization can complete.
+fn leader_established(m: &CoreModel<Zab>, s: &CoreModelState<Zab>) -> bool {
+    has_established_leader(&m.cfg, s)
 }

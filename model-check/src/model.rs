@@ -31,6 +31,10 @@ pub struct Bounds {
     /// Shifts the server each client operation goes to (see
     /// [`crate::client`]): with `0`, client 0's first request goes to `n1`.
     pub entry: usize,
+    /// States with more messages in flight than this are not explored: on
+    /// FIFO channels, a server that restarts again and again queues the
+    /// same announcement again each time (`None`: no bound).
+    pub max_in_flight: Option<usize>,
 }
 
 /// The state of server `index`, if that actor is a server.
@@ -54,6 +58,9 @@ pub fn live_servers<'a, C: Core>(
 fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool {
     let clients_up = state.crashed.iter().skip(bounds.servers).all(|c| !c);
     clients_up
+        && bounds
+            .max_in_flight
+            .is_none_or(|limit| state.network.len() <= limit)
         && (0..bounds.servers)
             .filter_map(|i| server(state, i))
             .all(|s| s.core.status().epoch <= bounds.max_epoch)

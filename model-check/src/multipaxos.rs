@@ -77,6 +77,7 @@ pub fn main_bounds() -> Bounds {
         max_epoch: 2,
         max_crashes: 0,
         entry: 0,
+        max_in_flight: None,
     }
 }
 
@@ -90,6 +91,7 @@ pub fn crash_bounds() -> Bounds {
         max_epoch: 1,
         max_crashes: 1,
         entry: 0,
+        max_in_flight: None,
     }
 }
 

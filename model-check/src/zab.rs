@@ -99,8 +99,35 @@ pub fn main_bounds() -> Bounds {
         max_epoch: 2,
         max_crashes: 0,
         entry: 2,
+        max_in_flight: None,
     }
 }
+
+/// A broken core's run: a write and then a read, both entering at `n3`
+/// and `n1`, with established leaders that may be given up (a leader
+/// change is what loses a write committed without a quorum). Too large to
+/// exhaust in a test; searched for the first safety violation.
+pub fn bug_bounds() -> Bounds {
+    Bounds {
+        clients: vec![vec![RegOp::Put('A'), RegOp::Get]],
+        ..main_bounds()
+    }
+}
+
+/// The broken core's detectors: no `Init` (a stuck follower does not hide
+/// the bug), leader changes through `LeaderSilent`/`CheckQuorum`.
+pub const BUG_DETECTORS: Detectors = Detectors {
+    init_on: 0,
+    give_up: true,
+};
+
+/// The safety properties a broken core's search stops at.
+pub const SAFETY: [&str; 4] = [
+    properties::AGREEMENT,
+    properties::PREFIX_CONSISTENCY,
+    properties::LINEARIZABLE,
+    properties::DURABILITY,
+];
 
 /// The crash-restart run: at most one server down at a time, one epoch.
 pub fn crash_bounds() -> Bounds {
@@ -110,6 +137,7 @@ pub fn crash_bounds() -> Bounds {
         max_epoch: 1,
         max_crashes: 1,
         entry: 0,
+        max_in_flight: None,
     }
 }
 

@@ -164,6 +164,7 @@ fn bounds(max_crashes: usize) -> Bounds {
         max_epoch: 1,
         max_crashes,
         entry: 0,
+        max_in_flight: None,
     }
 }
 

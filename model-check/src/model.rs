@@ -79,15 +79,13 @@ pub fn build<C: Core>(
     let entry = bounds.entry;
     let model = ActorModel::new(bounds, History::default())
         .actors((0..servers).map(|_| ModelActor::Server(actor.clone())))
-        .actors(
-            clients
-                .into_iter()
-                .map(|script| ModelActor::Client(ClientActor {
-                    script,
-                    servers,
-                    entry,
-                })),
-        )
+        .actors(clients.into_iter().map(|script| {
+            ModelActor::Client(ClientActor {
+                script,
+                servers,
+                entry,
+            })
+        }))
         .init_network(network)
         .max_crashes(crashes)
         .record_msg_out(history::record_invocations)

@@ -37,9 +37,10 @@ pub struct Detectors {
     /// Servers `n1..=n{init_on}` arm `Init` while they follow a leader
     /// that has not synchronized them yet, below round [`MAX_ROUND`].
     pub init_on: u64,
-    /// Broadcasting servers arm `LeaderSilent` (followers) and
-    /// `CheckQuorum` (leaders) below round [`MAX_ROUND`]: how an
-    /// established leader is given up.
+    /// Broadcasting followers arm `LeaderSilent` below round
+    /// [`MAX_ROUND`]: how an established leader is given up. (`CheckQuorum`
+    /// stays unarmed: a leader giving up matters for progress only, and
+    /// only the main model checks progress.)
     pub give_up: bool,
 }
 
@@ -54,8 +55,12 @@ fn arm<const INIT_ON: u64, const GIVE_UP: bool>(core: &Zab, timer: &Timer) -> bo
                 && below
                 && (core.status().leader != Some(SERVERS as NodeId) || INIT_ON >= SERVERS)
         }
-        Timer::LeaderSilent | Timer::CheckQuorum => GIVE_UP && core.is_broadcasting() && below,
-        Timer::Notify | Timer::Resend | Timer::Heartbeat | Timer::Reforward => false,
+        Timer::LeaderSilent => GIVE_UP && core.is_broadcasting() && below,
+        Timer::Notify
+        | Timer::CheckQuorum
+        | Timer::Resend
+        | Timer::Heartbeat
+        | Timer::Reforward => false,
     }
 }
 
@@ -181,11 +186,7 @@ pub fn ctor(bug: Option<InjectedBug>) -> CoreCtor<Zab> {
 }
 
 /// The Zab register model within `bounds`, optionally with a bug.
-pub fn model(
-    bounds: Bounds,
-    detectors: Detectors,
-    bug: Option<InjectedBug>,
-) -> CoreModel<Zab> {
+pub fn model(bounds: Bounds, detectors: Detectors, bug: Option<InjectedBug>) -> CoreModel<Zab> {
     let members = (1..=bounds.servers as NodeId).collect::<Vec<_>>();
     let actor =
         CoreActor::new(ClusterConfig::new(members), arm_timer(detectors)).with_ctor(ctor(bug));
@@ -200,7 +201,11 @@ pub fn model(
             TERMINAL_LEADER_COMMITTED,
             terminal_leader_committed,
         )
-        .property(Expectation::Sometimes, LEADER_ESTABLISHED, leader_established)
+        .property(
+            Expectation::Sometimes,
+            LEADER_ESTABLISHED,
+            leader_established,
+        )
 }
 
 /// Whether some live server leads and has established its epoch.

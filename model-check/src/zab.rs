@@ -135,6 +135,11 @@ pub const SAFETY: [&str; 4] = [
 ];
 
 /// The crash-restart run: at most one server down at a time, one epoch.
+/// NOT EXHAUSTIBLE YET: depth-first search finds a chain of new states
+/// under repeated crash-restart (about one new state per state generated,
+/// depth past 30,000 within 30 s, also with `max_in_flight` 8), so the
+/// space does not close; the cause is not diagnosed. `--crashes` therefore
+/// ends INCOMPLETE and is not in the tests.
 pub fn crash_bounds() -> Bounds {
     Bounds {
         servers: 3,

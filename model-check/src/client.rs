@@ -21,6 +21,8 @@ use crate::register::RegOp;
 pub struct ClientActor {
     pub script: Vec<RegOp>,
     pub servers: usize,
+    /// Added to the server index each operation goes to.
+    pub entry: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -49,7 +51,7 @@ impl ClientActor {
             };
         };
         let request = k as u64 + 1;
-        let server = Id::from((usize::from(id) + k) % self.servers.max(1));
+        let server = Id::from((usize::from(id) + k + self.entry) % self.servers.max(1));
         let msg = match op {
             RegOp::Put(v) => RegisterMsg::Put(request, *v),
             RegOp::Get => RegisterMsg::Get(request),

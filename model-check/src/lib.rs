@@ -25,3 +25,4 @@ pub mod multipaxos;
 pub mod properties;
 pub mod register;
 pub mod trace;
+pub mod zab;

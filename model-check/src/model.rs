@@ -1,12 +1,13 @@
 //! A register service on top of any core, as a stateright model: `N`
 //! servers (each a [`CoreActor`]) followed by scripted client actors, over a
-//! non-duplicating unordered network.
+//! network the protocol's model chooses (unordered and non-duplicating for
+//! Multi-Paxos; FIFO channels for Zab).
 
 use protocols::Core;
 use stateright::Expectation;
 use stateright::actor::{ActorModel, ActorModelState, Network};
 
-use crate::adapter::{CoreActor, ServerState};
+use crate::adapter::{CoreActor, ModelMsg, ServerState};
 use crate::client::{ActorState, ClientActor, ModelActor};
 use crate::history::{self, History};
 use crate::properties;
@@ -27,6 +28,13 @@ pub struct Bounds {
     /// At most this many actors down at once (servers only: a client
     /// restart would re-send its request under the same id).
     pub max_crashes: usize,
+    /// Shifts the server each client operation goes to (see
+    /// [`crate::client`]): with `0`, client 0's first request goes to `n1`.
+    pub entry: usize,
+    /// States with more messages in flight than this are not explored: on
+    /// FIFO channels, a server that restarts again and again queues the
+    /// same announcement again each time (`None`: no bound).
+    pub max_in_flight: Option<usize>,
 }
 
 /// The state of server `index`, if that actor is a server.
@@ -50,6 +58,9 @@ pub fn live_servers<'a, C: Core>(
 fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool {
     let clients_up = state.crashed.iter().skip(bounds.servers).all(|c| !c);
     clients_up
+        && bounds
+            .max_in_flight
+            .is_none_or(|limit| state.network.len() <= limit)
         && (0..bounds.servers)
             .filter_map(|i| server(state, i))
             .all(|s| s.core.status().epoch <= bounds.max_epoch)
@@ -57,18 +68,25 @@ fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool 
 
 /// The register model over `actor`'s core, with every property of
 /// [`crate::properties`].
-pub fn build<C: Core>(actor: CoreActor<C>, bounds: Bounds) -> CoreModel<C> {
+pub fn build<C: Core>(
+    actor: CoreActor<C>,
+    bounds: Bounds,
+    network: Network<ModelMsg<C>>,
+) -> CoreModel<C> {
     let servers = bounds.servers;
     let clients = bounds.clients.clone();
     let crashes = bounds.max_crashes;
+    let entry = bounds.entry;
     let model = ActorModel::new(bounds, History::default())
         .actors((0..servers).map(|_| ModelActor::Server(actor.clone())))
-        .actors(
-            clients
-                .into_iter()
-                .map(|script| ModelActor::Client(ClientActor { script, servers })),
-        )
-        .init_network(Network::new_unordered_nonduplicating([]))
+        .actors(clients.into_iter().map(|script| {
+            ModelActor::Client(ClientActor {
+                script,
+                servers,
+                entry,
+            })
+        }))
+        .init_network(network)
         .max_crashes(crashes)
         .record_msg_out(history::record_invocations)
         .record_msg_in(history::record_returns)

@@ -15,6 +15,7 @@
 
 use protocols::multipaxos::{InjectedBug, MpDurable, MultiPaxos, Timer};
 use protocols::{ClusterConfig, Core, NodeId, OutboxOf, Recovered};
+use stateright::actor::Network;
 
 use crate::adapter::{ArmTimer, CoreActor, CoreCtor};
 use crate::model::{self, Bounds, CoreModel};
@@ -75,6 +76,8 @@ pub fn main_bounds() -> Bounds {
         clients: vec![vec![RegOp::Put('A')]],
         max_epoch: 2,
         max_crashes: 0,
+        entry: 0,
+        max_in_flight: None,
     }
 }
 
@@ -87,6 +90,8 @@ pub fn crash_bounds() -> Bounds {
         clients: vec![vec![RegOp::Put('A')]],
         max_epoch: 1,
         max_crashes: 1,
+        entry: 0,
+        max_in_flight: None,
     }
 }
 
@@ -152,5 +157,5 @@ pub fn model(
     let members = (1..=bounds.servers as NodeId).collect::<Vec<_>>();
     let actor =
         CoreActor::new(ClusterConfig::new(members), arm_timer(campaigns)).with_ctor(ctor(bug));
-    model::build(actor, bounds)
+    model::build(actor, bounds, Network::new_unordered_nonduplicating([]))
 }

@@ -17,6 +17,7 @@ pub const DURABILITY: &str = "durability";
 pub const HOST_CONTRACT: &str = "commits keep the host contract";
 pub const TERMINAL_DECIDED: &str = "every terminal state has decided everything proposed";
 pub const VALUE_CHOSEN: &str = "value chosen";
+pub const PREFIX_CONSISTENCY: &str = "committed sequences are prefixes of one another";
 pub const QUIESCENT: &str = "a terminal state answers every request";
 
 /// Two committed sequences never hold different commands at one zxid.
@@ -29,6 +30,25 @@ fn pairwise_consistent(logs: &[&BTreeMap<Zxid, Command>]) -> bool {
     logs.iter()
         .enumerate()
         .all(|(i, a)| logs[i + 1..].iter().all(|b| consistent(a, b)))
+}
+
+/// One committed sequence is a prefix of the other (same commands at the
+/// same zxids, and no zxid committed by one inside the other's range that
+/// the other skipped).
+fn prefix(a: &BTreeMap<Zxid, Command>, b: &BTreeMap<Zxid, Command>) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.iter().zip(long.iter()).all(|(x, y)| x == y)
+}
+
+/// The committed sequences of any two live servers are prefixes of one
+/// another (Zab.tla's PrefixConsistency, on what the hosts applied).
+pub fn prefix_consistency<C: Core>(m: &CoreModel<C>, s: &CoreModelState<C>) -> bool {
+    let logs: Vec<_> = live_servers(&m.cfg, s)
+        .map(|(_, st)| &st.machine().committed)
+        .collect();
+    logs.iter()
+        .enumerate()
+        .all(|(i, a)| logs[i + 1..].iter().all(|b| prefix(a, b)))
 }
 
 /// No two live servers commit different commands at one zxid.

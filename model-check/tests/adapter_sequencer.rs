@@ -163,7 +163,13 @@ fn bounds(max_crashes: usize) -> Bounds {
         ],
         max_epoch: 1,
         max_crashes,
+        entry: 0,
+        max_in_flight: None,
     }
+}
+
+fn unordered() -> stateright::actor::Network<model_check::adapter::ModelMsg<Sequencer>> {
+    stateright::actor::Network::new_unordered_nonduplicating([])
 }
 
 fn actor() -> CoreActor<Sequencer> {
@@ -179,14 +185,14 @@ fn opts() -> RunOptions {
 
 #[test]
 fn a_correct_core_keeps_every_property() {
-    let report = check::run(model::build(actor(), bounds(0)), &opts());
+    let report = check::run(model::build(actor(), bounds(0), unordered()), &opts());
     assert!(report.all_hold(), "{}", report.render());
     assert_eq!(report.unique_states, UNIQUE_NO_CRASH, "{}", report.render());
 }
 
 #[test]
 fn a_crash_keeps_every_property_when_the_core_persists() {
-    let report = check::run(model::build(actor(), bounds(1)), &opts());
+    let report = check::run(model::build(actor(), bounds(1), unordered()), &opts());
     assert!(report.all_hold(), "{}", report.render());
     assert_eq!(
         report.unique_states,
@@ -200,7 +206,7 @@ fn a_crash_keeps_every_property_when_the_core_persists() {
 fn a_core_that_forgets_to_persist_breaks_durability() {
     let broken = actor().with_ctor(Sequencer::new_forgetful);
     let report = check::run(
-        model::build(broken, bounds(1)),
+        model::build(broken, bounds(1), unordered()),
         &RunOptions {
             stop: Stop::AnyFailure,
             ..opts()

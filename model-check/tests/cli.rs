@@ -56,3 +56,43 @@ fn an_injected_bug_prints_a_counterexample_in_protocol_terms_and_fails() {
     assert!(out.contains("Explorer path: 0/"), "{out}");
     assert!(!out.contains("does not replay"), "{out}");
 }
+
+#[test]
+fn zab_check_exhausts_its_model_and_exits_zero() {
+    let (ok, out, err) = zoolab_check(&["--protocol", "zab", "check", "--timeout", "60"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("all properties hold"), "{out}");
+    assert!(out.contains("unique"), "{out}");
+    assert!(!out.contains("INCOMPLETE"), "{out}");
+}
+
+#[test]
+fn a_zab_injected_bug_prints_a_counterexample_and_fails() {
+    let (ok, out, err) = zoolab_check(&[
+        "--protocol",
+        "zab",
+        "check",
+        "--inject-bug",
+        "commit-without-quorum",
+        "--timeout",
+        "60",
+    ]);
+    assert!(!ok, "{out}{err}");
+    assert!(out.contains("VIOLATED"), "{out}");
+    assert!(out.contains("counterexample"), "{out}");
+    assert!(out.contains("Propose"), "{out}");
+    assert!(!out.contains("does not replay"), "{out}");
+}
+
+#[test]
+fn a_bug_of_another_protocol_is_refused() {
+    let (ok, _, err) = zoolab_check(&[
+        "--protocol",
+        "zab",
+        "check",
+        "--inject-bug",
+        "accept-below-promise",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("not a zab bug"), "{err}");
+}

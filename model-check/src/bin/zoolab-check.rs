@@ -5,6 +5,8 @@
 //! property's verdict, the state counts, the time and readable traces;
 //! `zoolab-check --protocol multipaxos explore [--addr 127.0.0.1:3000]`
 //! serves stateright's Explorer on loopback until interrupted.
+//! `--protocol zab` does the same for Zab (`--crashes`, `--max-epoch`,
+//! `--client`, and `--inject-bug commit-without-quorum|accept-stale-epoch`).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -15,7 +17,9 @@ use model_check::check::{self, RunOptions, Stop};
 use model_check::multipaxos;
 use model_check::properties;
 use model_check::register::RegOp;
+use model_check::zab;
 use protocols::multipaxos::InjectedBug;
+use protocols::zab::InjectedBug as ZabBug;
 use stateright::Model;
 
 #[derive(Parser, Debug)]
@@ -34,18 +38,34 @@ struct Cli {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Protocol {
     Multipaxos,
+    Zab,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Bug {
     /// Acceptors skip the promise check (accept and promise lower ballots).
     AcceptBelowPromise,
+    /// Zab: the leader commits a proposal without waiting for a quorum of
+    /// ACKs.
+    CommitWithoutQuorum,
+    /// Zab: followers accept (and count) a NEWEPOCH not above the epoch
+    /// they already accepted.
+    AcceptStaleEpoch,
 }
 
-impl From<Bug> for InjectedBug {
-    fn from(bug: Bug) -> InjectedBug {
-        match bug {
-            Bug::AcceptBelowPromise => InjectedBug::AcceptBelowPromise,
+impl Bug {
+    fn multipaxos(self) -> Option<InjectedBug> {
+        match self {
+            Bug::AcceptBelowPromise => Some(InjectedBug::AcceptBelowPromise),
+            Bug::CommitWithoutQuorum | Bug::AcceptStaleEpoch => None,
+        }
+    }
+
+    fn zab(self) -> Option<ZabBug> {
+        match self {
+            Bug::CommitWithoutQuorum => Some(ZabBug::CommitWithoutQuorum),
+            Bug::AcceptStaleEpoch => Some(ZabBug::AcceptStaleEpoch),
+            Bug::AcceptBelowPromise => None,
         }
     }
 }
@@ -148,14 +168,132 @@ fn bounds(args: &ModelArgs) -> model_check::model::Bounds {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Protocol::Multipaxos = cli.protocol;
-    match cli.command {
+    match cli.protocol {
+        Protocol::Multipaxos => multipaxos_main(cli.command),
+        Protocol::Zab => zab_main(cli.command),
+    }
+}
+
+/// The bug named by `--inject-bug`, if it is one of `protocol`'s.
+fn bug_for<B>(
+    model: &ModelArgs,
+    protocol: &str,
+    pick: fn(Bug) -> Option<B>,
+) -> Result<Option<B>, ExitCode> {
+    match model.inject_bug {
+        None => Ok(None),
+        Some(bug) => match pick(bug) {
+            Some(b) => Ok(Some(b)),
+            None => {
+                eprintln!("error: {bug:?} is not a {protocol} bug");
+                Err(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+fn print_verdict<C: protocols::Core>(report: &check::CheckReport<C>) -> ExitCode {
+    print!("{}", report.render());
+    if report.all_hold() {
+        println!("all properties hold");
+        ExitCode::SUCCESS
+    } else {
+        println!("some property failed or the run did not complete");
+        ExitCode::FAILURE
+    }
+}
+
+fn zab_bounds(args: &ModelArgs, bug: bool) -> model_check::model::Bounds {
+    let mut bounds = if args.crashes {
+        zab::crash_bounds()
+    } else if bug {
+        zab::bug_bounds()
+    } else {
+        zab::main_bounds()
+    };
+    if let Some(max_epoch) = args.max_epoch {
+        bounds.max_epoch = max_epoch;
+    }
+    if !args.clients.is_empty() {
+        bounds.clients = args.clients.clone();
+    }
+    bounds
+}
+
+fn zab_detectors(args: &ModelArgs, bug: bool) -> zab::Detectors {
+    if args.crashes {
+        zab::CRASH_DETECTORS
+    } else if bug {
+        zab::BUG_DETECTORS
+    } else {
+        zab::MAIN_DETECTORS
+    }
+}
+
+fn zab_main(command: Cmd) -> ExitCode {
+    match command {
         Cmd::Check {
             model,
             threads,
             timeout,
         } => {
-            let bug = model.inject_bug.map(InjectedBug::from);
+            let bug = match bug_for(&model, "zab", Bug::zab) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
+            let bounds = zab_bounds(&model, bug.is_some());
+            println!(
+                "zab: {} servers, FIFO channels, clients {:?}, epochs <= {}, max crashes {}{}",
+                bounds.servers,
+                bounds.clients,
+                bounds.max_epoch,
+                bounds.max_crashes,
+                bug.map_or(String::new(), |b| format!(", injected bug {b:?}"))
+            );
+            let opts = RunOptions {
+                threads: usize::from(threads),
+                timeout: Duration::from_secs(timeout),
+                stop: if bug.is_some() {
+                    Stop::AnyOf(zab::SAFETY.to_vec())
+                } else {
+                    Stop::Never
+                },
+                breadth_first: false,
+                max_depth: None,
+            };
+            let detectors = zab_detectors(&model, bug.is_some());
+            print_verdict(&check::run(zab::model(bounds, detectors, bug), &opts))
+        }
+        Cmd::Explore { model, addr } => {
+            if !addr.ip().is_loopback() {
+                eprintln!("error: the Explorer only binds a loopback address, not {addr}");
+                return ExitCode::from(2);
+            }
+            let bug = match bug_for(&model, "zab", Bug::zab) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
+            println!("Explorer on http://{addr}/ (Ctrl-C to stop)");
+            let detectors = zab_detectors(&model, bug.is_some());
+            zab::model(zab_bounds(&model, bug.is_some()), detectors, bug)
+                .checker()
+                .serve(addr);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn multipaxos_main(command: Cmd) -> ExitCode {
+    match command {
+        Cmd::Check {
+            model,
+            threads,
+            timeout,
+        } => {
+            let bug = match bug_for(&model, "multipaxos", Bug::multipaxos) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
             let bounds = bounds(&model);
             println!(
                 "multipaxos: {} servers, clients {:?}, ballot rounds <= {}, max crashes {}{}",
@@ -177,22 +315,20 @@ fn main() -> ExitCode {
                 breadth_first: bug.is_some(),
                 max_depth: None,
             };
-            let report = check::run(multipaxos::model(bounds, campaigns(&model), bug), &opts);
-            print!("{}", report.render());
-            if report.all_hold() {
-                println!("all properties hold");
-                ExitCode::SUCCESS
-            } else {
-                println!("some property failed or the run did not complete");
-                ExitCode::FAILURE
-            }
+            print_verdict(&check::run(
+                multipaxos::model(bounds, campaigns(&model), bug),
+                &opts,
+            ))
         }
         Cmd::Explore { model, addr } => {
             if !addr.ip().is_loopback() {
                 eprintln!("error: the Explorer only binds a loopback address, not {addr}");
                 return ExitCode::from(2);
             }
-            let bug = model.inject_bug.map(InjectedBug::from);
+            let bug = match bug_for(&model, "multipaxos", Bug::multipaxos) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
             println!("Explorer on http://{addr}/ (Ctrl-C to stop)");
             multipaxos::model(bounds(&model), campaigns(&model), bug)
                 .checker()

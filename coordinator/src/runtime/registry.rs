@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use protocols::multipaxos::MultiPaxos;
+use protocols::zab::Zab;
 use protocols::{ClusterConfig, Core, NodeId};
 
 use crate::config::TreeConfig;
@@ -127,7 +128,8 @@ pub async fn start_node(
         ProtocolName::MultiPaxos => {
             start::<MultiPaxos>(config, Box::new(link), inbound, storage).await
         }
-        ProtocolName::Zab | ProtocolName::Paxos => Err(StartError::NotAvailable(protocol)),
+        ProtocolName::Zab => start::<Zab>(config, Box::new(link), inbound, storage).await,
+        ProtocolName::Paxos => Err(StartError::NotAvailable(protocol)),
     }
 }
 

@@ -10,7 +10,8 @@ pub enum ProtocolName {
     /// Multi-Paxos with a stable leader (the default).
     #[default]
     MultiPaxos,
-    /// ZooKeeper's own atomic broadcast. Reserved: not available yet.
+    /// ZooKeeper's own atomic broadcast (fast leader election, discovery,
+    /// synchronization, broadcast).
     Zab,
     /// Basic (single-decree per slot, leaderless) Paxos. Reserved: not
     /// available yet.
@@ -37,7 +38,7 @@ impl ProtocolName {
     /// Whether this build can run the protocol. Flip a protocol here when its
     /// core lands and the registry can build it.
     pub fn is_available(self) -> bool {
-        matches!(self, ProtocolName::MultiPaxos)
+        matches!(self, ProtocolName::MultiPaxos | ProtocolName::Zab)
     }
 
     /// The protocols this build can run.
@@ -129,18 +130,19 @@ mod tests {
         }
         assert_eq!("multipaxos".parse(), Ok(ProtocolName::MultiPaxos));
         assert_eq!("Multi-Paxos".parse(), Ok(ProtocolName::MultiPaxos));
+        assert_eq!("zab".parse::<ProtocolName>(), Ok(ProtocolName::Zab));
         assert_eq!(
-            "zab".parse::<ProtocolName>(),
-            Err(ProtocolError::NotAvailableYet(ProtocolName::Zab))
+            "paxos".parse::<ProtocolName>(),
+            Err(ProtocolError::NotAvailableYet(ProtocolName::Paxos))
         );
         let err = "raft".parse::<ProtocolName>().expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "unknown protocol \"raft\": use one of multipaxos (reserved for later: zab, paxos)"
+            "unknown protocol \"raft\": use one of multipaxos, zab (reserved for later: paxos)"
         );
         assert_eq!(
             ProtocolError::NotAvailableYet(ProtocolName::Paxos).to_string(),
-            "protocol paxos is not available yet: use one of multipaxos"
+            "protocol paxos is not available yet: use one of multipaxos, zab"
         );
     }
 }

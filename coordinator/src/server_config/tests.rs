@@ -238,13 +238,13 @@ fn protocols_unknown_and_reserved_are_refused_by_name() {
     let (err, msg) = error_of(dir.path(), "protocol=raft\n");
     assert!(matches!(err, ConfigError::Protocol { .. }), "{err:?}");
     assert!(
-        msg.starts_with("protocol: unknown protocol \"raft\": use one of multipaxos"),
+        msg.starts_with("protocol: unknown protocol \"raft\": use one of multipaxos, zab"),
         "{msg}"
     );
-    let (_, msg) = error_of(dir.path(), "protocol=zab\n");
+    let (_, msg) = error_of(dir.path(), "protocol=paxos\n");
     assert_eq!(
         msg,
-        "protocol: protocol zab is not available yet: use one of multipaxos"
+        "protocol: protocol paxos is not available yet: use one of multipaxos, zab"
     );
 }
 

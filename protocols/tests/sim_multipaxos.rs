@@ -118,8 +118,6 @@ fn without_faults_every_command_commits_everywhere_and_the_cluster_settles_fast(
 /// re-proposed after a leader change; with one leader and no faults each
 /// command should be ordered once.
 #[test]
-#[ignore = "MultiPaxos bug (since mp 4ceb440): seed 1, 3 nodes, no faults: node 1's Reforward \
-            timer fires while #39's commit is in flight and leader 2 orders #39 again at slot 40"]
 fn without_faults_and_with_one_leader_no_command_is_ordered_twice() {
     for (seed, nodes) in [(1, 3), (2, 5)] {
         let stats = sim::run::<MultiPaxos>(SimConfig::new(seed, nodes).without_faults())

@@ -111,6 +111,7 @@ impl MultiPaxos {
         // node will never see them committed, and forwarding them forever
         // would commit them again and again. Their outcome is unknown to
         // us: hand them back as abandoned (ZooKeeper's connection loss).
+        self.waited.clear();
         for command in std::mem::take(&mut self.pending) {
             out.push(Action::Rejected {
                 command,

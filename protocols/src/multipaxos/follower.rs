@@ -1,5 +1,7 @@
 //! The learner side of a replica, and what non-leaders do with proposals.
 
+use std::collections::BTreeSet;
+
 use super::messages::{Msg, Slot};
 use super::{Ballot, MAX_PENDING, MultiPaxos, Out, RoleState, Timer};
 use crate::contract::{Action, Command, RejectReason};
@@ -58,39 +60,52 @@ impl MultiPaxos {
         let first_waiting = self.pending.is_empty();
         self.pending.push(command.clone());
         if let Some(leader) = leader {
-            out.send(leader, Msg::Forward { command });
             // Arm only for the first waiting proposal: re-arming at every
             // proposal would postpone the retry forever under steady load.
             if first_waiting {
+                self.waited = BTreeSet::from([command.clone()]);
+                out.send(leader, Msg::Forward { command });
                 out.set_timer(Timer::Reforward, self.reforward_after());
+            } else {
+                out.send(leader, Msg::Forward { command });
             }
         }
     }
 
-    /// Forwards every proposal still waiting to `leader` (a new leader, or
-    /// the same one after a `Forward` may have been lost).
+    /// Forwards every proposal still waiting to `leader` (a new leader).
     pub(super) fn forward_pending(&mut self, leader: NodeId, out: &mut Out) {
-        if self.pending.is_empty() {
-            return;
-        }
-        for command in &self.pending {
-            out.send(
-                leader,
-                Msg::Forward {
-                    command: command.clone(),
-                },
-            );
-        }
-        out.set_timer(Timer::Reforward, self.reforward_after());
+        let all: Vec<Command> = self.pending.clone();
+        self.forward(leader, all, out);
     }
 
+    /// The `Reforward` timer fired: a `Forward` may have been lost. Re-send
+    /// only what was already waiting when the timer was armed.
     pub(super) fn reforward(&mut self, out: &mut Out) {
         if let RoleState::Follower {
             leader: Some(leader),
         } = self.role
         {
-            self.forward_pending(leader, out);
+            let stale: Vec<Command> = self
+                .pending
+                .iter()
+                .filter(|c| self.waited.contains(*c))
+                .cloned()
+                .collect();
+            self.forward(leader, stale, out);
         }
+    }
+
+    /// Sends `commands` to `leader`, and arms the retry for everything now
+    /// waiting.
+    fn forward(&mut self, leader: NodeId, commands: Vec<Command>, out: &mut Out) {
+        if self.pending.is_empty() {
+            return;
+        }
+        for command in commands {
+            out.send(leader, Msg::Forward { command });
+        }
+        self.waited = self.pending.iter().cloned().collect();
+        out.set_timer(Timer::Reforward, self.reforward_after());
     }
 
     /// Long enough for a forwarded proposal to be committed in a healthy

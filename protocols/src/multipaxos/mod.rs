@@ -128,6 +128,11 @@ pub struct MultiPaxos {
     role: RoleState,
     /// Proposals made at this node not yet seen committed, in arrival order.
     pending: Vec<Command>,
+    /// The pending proposals already sent to the leader when the
+    /// `Reforward` timer was last armed. Only these are re-sent when it
+    /// fires: a proposal forwarded moments before the timer fires is still
+    /// in flight, and re-sending it would order it twice.
+    waited: BTreeSet<Command>,
     rng: SplitMix64,
     /// This node's election timeout, drawn at start and at each campaign.
     election_after: Ticks,
@@ -190,6 +195,7 @@ impl MultiPaxos {
             committed,
             role: RoleState::Follower { leader: None },
             pending: Vec::new(),
+            waited: BTreeSet::new(),
             rng,
             election_after: 0,
         };
@@ -395,6 +401,7 @@ impl MultiPaxos {
             if let Some(i) = self.pending.iter().position(|c| *c == command) {
                 self.pending.remove(i);
             }
+            self.waited.remove(&command);
             out.commit(self.committed, command);
         }
     }

@@ -24,7 +24,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use protocols::multipaxos::{Entry, MpDurable, Msg, MultiPaxos, Record, Timer, Vote};
 use protocols::{Action, ClusterConfig, Core, Durable, NodeId, Outbox, Recovered, Zxid};
@@ -386,64 +385,9 @@ fn run(script: &str) -> Result<String, String> {
     Ok(net.out)
 }
 
-fn golden_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/golden exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    files.sort();
-    files
-}
-
-const SEPARATOR: &str = "----\n";
+mod golden_support;
 
 #[test]
 fn golden_transcripts_match() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let files = golden_files();
-    assert!(
-        files.len() >= 2,
-        "expected golden scenarios, found {files:?}"
-    );
-    let mut failures = Vec::new();
-    for path in files {
-        let content = std::fs::read_to_string(&path).expect("readable golden file");
-        let (script, expected) = match content.split_once(SEPARATOR) {
-            Some((s, e)) => (s.to_string(), e.to_string()),
-            None => (content.clone(), String::new()),
-        };
-        let actual = match run(&script) {
-            Ok(t) => t,
-            Err(e) => {
-                failures.push(format!("{}: {e}", path.display()));
-                continue;
-            }
-        };
-        if update {
-            std::fs::write(&path, format!("{script}{SEPARATOR}{actual}")).expect("writable");
-        } else if actual != expected {
-            failures.push(format!(
-                "{}: transcript differs (UPDATE_GOLDEN=1 to rewrite)\n{}",
-                path.display(),
-                diff(&expected, &actual)
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-/// A line diff good enough to spot where two transcripts part.
-fn diff(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let same = e.iter().zip(&a).take_while(|(x, y)| x == y).count();
-    let mut s = format!("first difference at line {}\n", same + 1);
-    for l in e.iter().skip(same).take(8) {
-        let _ = writeln!(s, "- {l}");
-    }
-    for l in a.iter().skip(same).take(8) {
-        let _ = writeln!(s, "+ {l}");
-    }
-    s
+    golden_support::check_all("golden", run);
 }

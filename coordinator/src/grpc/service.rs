@@ -96,8 +96,7 @@ impl ZooLabService {
     }
 
     fn node_stopped(&self) -> bool {
-        let handle = &self.inner.handle;
-        handle.requests.is_closed() || !handle.status().running
+        self.inner.handle.is_stopped()
     }
 
     pub(crate) fn handle(&self) -> &NodeHandle {

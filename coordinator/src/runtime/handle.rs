@@ -303,6 +303,12 @@ impl NodeHandle {
     }
 
     /// The node's status now.
+    /// True once the node's task has ended (shut down, killed, or failed):
+    /// front ends answer "unavailable" rather than queue requests nobody reads.
+    pub fn is_stopped(&self) -> bool {
+        self.requests.is_closed() || !self.status().running
+    }
+
     pub fn status(&self) -> NodeStatus {
         self.status.borrow().clone()
     }

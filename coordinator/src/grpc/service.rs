@@ -181,7 +181,8 @@ impl ZooLabService {
         let (zxid, result) = self
             .inner
             .handle
-            .read(move |r| {
+            // In the session's FIFO order: behind its earlier writes.
+            .read_as(session, move |r| {
                 let zxid = r.last_zxid();
                 if session != 0 && r.tree().session(session).is_none() {
                     return (zxid, Err(ErrorCode::SessionExpired));

@@ -261,6 +261,7 @@ macro_rules! session_requests {
 
 session_requests!(
     KeepAliveRequest,
+    AddAuthRequest,
     CloseSessionRequest,
     CreateRequest,
     DeleteRequest,

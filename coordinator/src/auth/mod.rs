@@ -218,7 +218,7 @@ impl AuthInfo {
     /// Whether the `auth` ACL scheme has anything to expand to (an
     /// identity other than ip and super).
     pub fn is_authenticated(&self) -> bool {
-        self.ids.iter().any(|id| crate::acl::is_authenticated(id))
+        self.ids.iter().any(crate::acl::is_authenticated)
     }
 
     /// whoAmI's answer (`AuthUtil.getClientInfos`): the scheme and user of

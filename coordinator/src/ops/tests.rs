@@ -184,7 +184,10 @@ fn set_acl_needs_admin_then_checks_the_acl_version() {
     let ip = Id::new("ip", "127.0.0.1");
     let auth = vec![Acl::new(perms::ALL, Id::new("auth", ""))];
     assert_eq!(
-        t.err(&[ip.clone()], set_acl("/open", auth.clone(), -1)),
+        t.err(
+            std::slice::from_ref(&ip),
+            set_acl("/open", auth.clone(), -1)
+        ),
         ErrorCode::InvalidAcl
     );
     t.ok(&[ip, bob()], set_acl("/open", auth, -1));

@@ -44,7 +44,9 @@ async fn digest_identities_guard_nodes_and_get_acl_hides_them_from_non_admins() 
     assert_eq!(acl, vec![Acl::new(perms::ALL, alice())]);
     assert_eq!(stat.aversion, 0);
 
-    // Another session has no identity but its address.
+    // Another session has no identity but its address. (It reads from
+    // another server: sync first, reads may lag.)
+    other.sync("/secret").await.expect("sync");
     assert_eq!(
         code(other.get_data("/secret", false).await),
         ErrorCode::NoAuth
@@ -94,6 +96,7 @@ async fn digest_identities_guard_nodes_and_get_acl_hides_them_from_non_admins() 
         ErrorCode::BadVersion
     );
     // Readers without ADMIN see the digest without its hash.
+    other.sync("/secret").await.expect("sync");
     let (acl, _) = other
         .get_acl("/secret")
         .await

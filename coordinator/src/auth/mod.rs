@@ -36,6 +36,19 @@
 //! server). Digest credentials are never refused: ZooKeeper accepts any
 //! bytes (even without a `:`), and so does zoolab.
 //!
+//! Where zoolab differs from ZooKeeper 3.8:
+//! - `ip` ACL ids may be IPv6 (3.8 parses IPv4 only and calls IPv6 ids
+//!   InvalidACL).
+//! - The super digest comes from the environment ([`SUPER_DIGEST_ENV`]),
+//!   not a JVM system property; no zoo.cfg key yet.
+//! - No sasl or x509 providers: ACL ids of those schemes are accepted but
+//!   no session can hold them.
+//! - Over gRPC, identities belong to the session's attachment to a server,
+//!   not to a TCP connection (see [`crate::grpc`]).
+//! - As in 3.8, exists checks no permission (3.9 checks READ), and watch
+//!   events reach a watcher whatever the node's ACL (3.8.4 stops persistent
+//!   recursive watches from reporting nodes the watcher may not read).
+//!
 //! ```
 //! use coordinator::auth::{AuthConfig, AuthInfo};
 //!

@@ -44,18 +44,26 @@ fn shape(line: &str) -> String {
             return format!("{key}PATH");
         }
     }
+    // Numbers (signed decimal, or hex after 0x) become 9.
+    let chars: Vec<char> = line.chars().collect();
     let mut out = String::new();
-    let mut digits = false;
-    for ch in line.chars() {
-        if ch.is_ascii_digit() {
-            if !digits {
-                out.push('9');
-            }
-            digits = true;
-        } else {
-            digits = false;
-            out.push(ch);
+    let mut i = 0;
+    while i < chars.len() {
+        let number_start = chars[i].is_ascii_digit()
+            || (chars[i] == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit));
+        if !number_start {
+            out.push(chars[i]);
+            i += 1;
+            continue;
         }
+        let hex = chars[i] == '0' && chars.get(i + 1) == Some(&'x');
+        i += if hex { 2 } else { 1 };
+        while i < chars.len()
+            && (chars[i].is_ascii_digit() || (hex && chars[i].is_ascii_hexdigit()))
+        {
+            i += 1;
+        }
+        out.push_str(if hex { "0x9" } else { "9" });
     }
     out
 }

@@ -66,6 +66,20 @@ async fn peer_traffic_and_commits_rise_with_writes_on_every_server() {
             "a frame is at least a byte"
         );
     }
+    // `zoolab status` prints them.
+    let endpoint = c.addr(1);
+    let text = coordinator::cmd::status::render(&endpoint, None, &after[0]);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Peer messages sent/received: "))
+        .unwrap_or_else(|| panic!("a counters line in {text}"));
+    assert!(
+        line.contains(&format!(
+            "{}/{}",
+            after[0].messages_sent, after[0].messages_received
+        )) && line.ends_with(&format!("Commits: {}.", after[0].commits)),
+        "{line}"
+    );
     drop(client);
     c.stop().await;
 }

@@ -18,6 +18,8 @@ pub struct Machine {
     /// 4 KiB write + fsync, median and p99, microseconds.
     pub fsync_p50_us: u64,
     pub fsync_p99_us: u64,
+    /// How the bench (and the servers it started) was compiled.
+    pub build: &'static str,
 }
 
 impl Machine {
@@ -47,19 +49,25 @@ impl Machine {
             kernel,
             fsync_p50_us,
             fsync_p99_us,
+            build: if cfg!(debug_assertions) {
+                "not release (debug assertions on)"
+            } else {
+                "release"
+            },
         })
     }
 
     /// One line for RESULTS.md.
     pub fn summary(&self) -> String {
         format!(
-            "{} cores ({}), {} MiB memory, Linux {}; 4 KiB write+fsync: median {} µs, p99 {} µs",
+            "{} cores ({}), {} MiB memory, Linux {}; 4 KiB write+fsync: median {} µs, p99 {} µs; build: {}",
             self.cores,
             self.cpu_model,
             self.memory_mib,
             self.kernel,
             self.fsync_p50_us,
-            self.fsync_p99_us
+            self.fsync_p99_us,
+            self.build
         )
     }
 }

@@ -62,8 +62,8 @@ pub use peer::{Inbound, MemLink, MemNet, PeerLink, PeerMessage, SendProbe};
 pub use registry::{NodeConfig, StartError, start_node};
 pub use state_machine::{AppliedCommit, StateMachine};
 pub use storage::{DiskStorage, MemStorage, Storage, StorageError, StorageSpec};
-pub use traffic::Traffic;
 pub use tcp::{PeerSetup, ServerError, TcpNode, start_server, start_tcp_node};
+pub use traffic::Traffic;
 
 /// Core ticks per zoo.cfg tickTime (see the module docs).
 pub const TICKS_PER_TICKTIME: u32 = 10;

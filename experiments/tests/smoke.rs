@@ -137,12 +137,28 @@ fn the_experiments_smoke_runs_write_csv_png_and_their_sections() {
             .expect("a number");
         assert!(tput > 0.0, "{row}");
     }
+    // Writes cost peer messages: the Status counters show it per commit.
+    let runs = std::fs::read_to_string(out.join("throughput_runs.csv")).expect("runs CSV");
+    for row in runs
+        .lines()
+        .skip(1)
+        .filter(|r| r.split(',').nth(2) == Some("0"))
+    {
+        let per_commit: f64 = row
+            .split(',')
+            .rev()
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("messages per commit in {row}"));
+        assert!(per_commit > 0.0, "{row}");
+    }
     let png = std::fs::read(out.join("throughput.png")).expect("plot");
     assert_eq!(&png[..4], b"\x89PNG");
     let md = std::fs::read_to_string(&results).expect("RESULTS.md");
     assert!(md.contains("<!-- experiment:throughput:begin -->"));
     assert!(md.contains("fsync"));
     assert!(md.contains("| multipaxos | 3 |"), "{md}");
+    assert!(md.contains("peer messages / commit"), "{md}");
 
     // The create loop writes its own section beside the first.
     let status = Command::new("bash")

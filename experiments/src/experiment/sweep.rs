@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use coordinator::client::server_status;
 use coordinator::runtime::ProtocolName;
 
 use super::{ExperimentError, median};
@@ -28,6 +29,41 @@ pub struct Point {
     pub x: u32,
     pub repeat: usize,
     pub report: BenchReport,
+    /// Peer traffic per committed command over the run (warm-up included),
+    /// from the servers' Status counters; `None` when nothing committed.
+    pub per_commit: Option<PerCommit>,
+}
+
+/// Peer messages and bytes the whole cluster sent per committed command.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PerCommit {
+    pub messages: f64,
+    pub bytes: f64,
+}
+
+/// The cluster's counters: messages and bytes sent (summed over the
+/// servers) and commits (the most any server applied).
+async fn counters(endpoints: &[String]) -> Option<(u64, u64, u64)> {
+    let mut total = (0, 0, 0);
+    for e in endpoints {
+        let s = server_status(e).await.ok()?;
+        total.0 += s.messages_sent;
+        total.1 += s.bytes_sent;
+        total.2 = total.2.max(s.commits);
+    }
+    Some(total)
+}
+
+fn per_commit(
+    before: Option<(u64, u64, u64)>,
+    after: Option<(u64, u64, u64)>,
+) -> Option<PerCommit> {
+    let (b, a) = (before?, after?);
+    let commits = a.2.checked_sub(b.2).filter(|c| *c > 0)? as f64;
+    Some(PerCommit {
+        messages: a.0.saturating_sub(b.0) as f64 / commits,
+        bytes: a.1.saturating_sub(b.1) as f64 / commits,
+    })
 }
 
 /// Runs every variant on every (protocol, size), `repeats` times. The
@@ -53,7 +89,9 @@ pub async fn sweep(
                         prepare: repeat == 0 && i == 0,
                         ..v.config.clone()
                     };
+                    let before = counters(&cluster.endpoints()).await;
                     let report = run(&driver, &cfg).await?;
+                    let per_commit = per_commit(before, counters(&cluster.endpoints()).await);
                     eprintln!(
                         "{name}: {protocol} n={servers} x={} run {}: {:.0} ops/s, p50 {} µs, p99 {} µs, {} errors",
                         v.x,
@@ -69,6 +107,7 @@ pub async fn sweep(
                         x: v.x,
                         repeat,
                         report,
+                        per_commit,
                     });
                 }
             }
@@ -94,13 +133,37 @@ pub fn medians(points: &[Point], protocol: ProtocolName, servers: usize, x: u32)
     ]
 }
 
+/// Medians of one (protocol, size, x)'s peer messages and bytes per
+/// commit, over the runs that committed.
+pub fn per_commit_medians(
+    points: &[Point],
+    protocol: ProtocolName,
+    servers: usize,
+    x: u32,
+) -> Option<PerCommit> {
+    let runs: Vec<PerCommit> = points
+        .iter()
+        .filter(|p| p.protocol == protocol && p.servers == servers && p.x == x)
+        .filter_map(|p| p.per_commit)
+        .collect();
+    (!runs.is_empty()).then(|| PerCommit {
+        messages: median(&runs.iter().map(|c| c.messages).collect::<Vec<_>>()),
+        bytes: median(&runs.iter().map(|c| c.bytes).collect::<Vec<_>>()),
+    })
+}
+
 /// Every run, one CSV row each, under `x_name`.
 pub fn runs_csv(points: &[Point], x_name: &str) -> String {
-    let mut out = format!("protocol,servers,{x_name},repeat,{CSV_HEADER}\n");
+    let mut out = format!(
+        "protocol,servers,{x_name},repeat,{CSV_HEADER},messages_per_commit,bytes_per_commit\n"
+    );
     for p in points {
+        let (m, b) = p.per_commit.map_or((String::new(), String::new()), |c| {
+            (format!("{:.2}", c.messages), format!("{:.0}", c.bytes))
+        });
         let _ = writeln!(
             out,
-            "{},{},{},{},{}",
+            "{},{},{},{},{},{m},{b}",
             p.protocol,
             p.servers,
             p.x,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use coordinator::runtime::ProtocolName;
 
-use super::sweep::{Point, Variant, medians, runs_csv, sweep};
+use super::sweep::{Point, Variant, medians, per_commit_medians, runs_csv, sweep};
 use super::{ExperimentError, Output};
 use crate::machine::Machine;
 use crate::plot::{Series, line_plot};
@@ -151,6 +151,20 @@ fn write_outputs(
             });
         }
     }
+    let mut traffic = String::from(
+        "| protocol | servers | peer messages / commit | peer bytes / commit |\n|---|---|---:|---:|\n",
+    );
+    for &protocol in &plan.protocols {
+        for &servers in &plan.sizes {
+            if let Some(c) = per_commit_medians(points, protocol, servers, 0) {
+                let _ = writeln!(
+                    traffic,
+                    "| {protocol} | {servers} | {:.2} | {:.0} |",
+                    c.messages, c.bytes
+                );
+            }
+        }
+    }
     std::fs::write(out.dir.join(format!("{NAME}.csv")), med)?;
     let png = out.dir.join(format!("{NAME}.png"));
     line_plot(
@@ -167,6 +181,8 @@ fn write_outputs(
          {warm:.1} s warm-up, {dur:.1} s measured; median of {repeats} run(s). \
          Servers and client share the machine.\n\n\
          Machine: {machine}.\n\n{table}\n![throughput]({png_name})\n\n\
+         Peer traffic per committed command at 0 % reads (all servers' Status counters, \
+         warm-up included; batching and heartbeats are in it):\n\n{traffic}\n\
          Files: `{name}_runs.csv` (every run), `{name}.csv` (medians), `{name}.png`.\n",
         smoke = if plan.smoke {
             " — smoke run, not a measurement"

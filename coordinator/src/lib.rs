@@ -74,6 +74,8 @@
 //! - [`grpc`]: the gRPC service over the runtime's request core, and `serve`.
 //! - [`client`]: the Rust client: connect string, keep-alive, failover with
 //!   the session intact, watch re-registration, typed errors.
+//! - [`fourlw`]: ZooKeeper's four-letter words (`ruok`, `srvr`, `mntr`…)
+//!   rendered from a snapshot of the server, and the whitelist.
 //! - [`cmd`]: the `zoolab` command (server, cluster, status).
 pub mod acl;
 pub mod api;
@@ -86,6 +88,7 @@ pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod fourlw;
 pub mod grpc;
 pub mod net;
 mod ops;

@@ -30,4 +30,4 @@ pub mod pb {
 }
 
 pub use convert::{SessionRequest, WriteRequest};
-pub use reply::{Reply, WriteReply};
+pub use reply::{Reply, WriteReply, set_traffic};

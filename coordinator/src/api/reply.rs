@@ -327,3 +327,12 @@ pub fn status_reply(config: &ServerConfig, status: &Status, sessions: usize) -> 
     r.sessions = i32::try_from(sessions).unwrap_or(i32::MAX);
     r
 }
+
+/// Status's counters, from the runtime's [`Traffic`](crate::runtime::Traffic).
+pub fn set_traffic(r: &mut pb::StatusResponse, traffic: &crate::runtime::Traffic) {
+    r.messages_sent = traffic.messages_sent;
+    r.messages_received = traffic.messages_received;
+    r.bytes_sent = traffic.bytes_sent;
+    r.bytes_received = traffic.bytes_received;
+    r.commits = traffic.commits;
+}

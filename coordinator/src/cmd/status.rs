@@ -174,6 +174,14 @@ pub fn render(endpoint: &str, config: Option<&PathBuf>, status: &pb::StatusRespo
         status.server_id, status.protocol
     ));
     out.push_str(&format!("Mode: {}\n", mode_name(effective_mode(status))));
+    out.push_str(&format!(
+        "Peer messages sent/received: {}/{}. Peer bytes sent/received: {}/{}. Commits: {}.\n",
+        status.messages_sent,
+        status.messages_received,
+        status.bytes_sent,
+        status.bytes_received,
+        status.commits
+    ));
     out
 }
 

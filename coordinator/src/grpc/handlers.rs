@@ -391,6 +391,7 @@ impl ZooLab for ZooLabService {
         };
         let mut reply = status_reply(&self.inner.config, &core, self.inner.sessions.len());
         reply.protocol = s.protocol.to_string();
+        crate::api::set_traffic(&mut reply, &s.traffic);
         if !s.running {
             reply = pb::StatusResponse::failed(
                 0,

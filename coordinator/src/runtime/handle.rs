@@ -40,6 +40,10 @@ pub struct NodeStatus {
     pub snapshots_installed: u64,
     /// False once the node's task has stopped.
     pub running: bool,
+    /// Peer-link and commit counters. Refreshed every turn of the node's
+    /// loop, but a change of these alone wakes no [`NodeHandle::status_watch`]
+    /// watcher: read them with [`NodeHandle::status`].
+    pub traffic: super::traffic::Traffic,
 }
 
 impl NodeStatus {

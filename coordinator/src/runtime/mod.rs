@@ -18,6 +18,7 @@
 //! - [`storage`]: the durability seam (WAL + snapshots) and an in-memory
 //!   store for tests;
 //! - [`snapshot_transfer`]: streaming a snapshot to a lagging peer in chunks;
+//! - [`traffic`]: messages and bytes on the peer links, and commits;
 //! - [`tcp`]: the peer seam on the `net` transport, and [`start_server`]
 //!   (transport + dataDir + node from a resolved zoo.cfg).
 //!
@@ -51,6 +52,7 @@ pub mod snapshot_transfer;
 pub mod state_machine;
 pub mod storage;
 pub mod tcp;
+pub mod traffic;
 
 pub use crate::server_config::ProtocolName;
 pub use driver::{Delivery, DriverConfig, Input, NodeDriver, Ready, Ticket, TimerOp};
@@ -61,6 +63,7 @@ pub use registry::{NodeConfig, StartError, start_node};
 pub use state_machine::{AppliedCommit, StateMachine};
 pub use storage::{DiskStorage, MemStorage, Storage, StorageError, StorageSpec};
 pub use tcp::{PeerSetup, ServerError, TcpNode, start_server, start_tcp_node};
+pub use traffic::Traffic;
 
 /// Core ticks per zoo.cfg tickTime (see the module docs).
 pub const TICKS_PER_TICKTIME: u32 = 10;

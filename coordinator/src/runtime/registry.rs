@@ -172,6 +172,7 @@ async fn start<C: Core>(
         members: members.clone(),
         snapshots_installed: 0,
         running: true,
+        traffic: Default::default(),
     };
     let (status_tx, status_rx) = watch::channel(initial);
     let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);
@@ -198,6 +199,7 @@ async fn start<C: Core>(
         assembler: Assembler::default(),
         order: SessionOrder::default(),
         follow_up: Vec::new(),
+        traffic: Default::default(),
     };
     let task = tokio::spawn(shell.run(first));
     Ok(Node {

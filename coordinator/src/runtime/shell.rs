@@ -58,6 +58,7 @@ pub(crate) struct Shell<C: Core> {
     /// Inputs produced by performing a Ready (a saved snapshot), for the
     /// next turn.
     pub(crate) follow_up: Vec<Input<C>>,
+    pub(crate) traffic: super::traffic::Traffic,
 }
 
 /// Whether the loop goes on.
@@ -160,6 +161,7 @@ impl<C: Core> Shell<C> {
         bytes: &[u8],
         inputs: &mut Vec<Input<C>>,
     ) -> Result<(), StorageError> {
+        self.traffic.received(bytes.len());
         let message: PeerMessage<C::Msg> = match codec::decode(bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -286,9 +288,12 @@ impl<C: Core> Shell<C> {
         Ok(())
     }
 
-    fn send(&self, to: NodeId, message: &PeerMessage<C::Msg>) {
+    fn send(&mut self, to: NodeId, message: &PeerMessage<C::Msg>) {
         match codec::encode(message) {
-            Ok(frame) => self.link.send(to, frame),
+            Ok(frame) => {
+                self.traffic.sent(frame.len());
+                self.link.send(to, frame)
+            }
             Err(e) => tracing::error!(node = self.driver.id(), to, "cannot encode: {e}"),
         }
     }
@@ -305,8 +310,14 @@ impl<C: Core> Shell<C> {
             members: self.members.clone(),
             snapshots_installed: self.driver.snapshots_installed(),
             running: true,
+            traffic: super::traffic::Traffic {
+                commits: self.driver.commits(),
+                ..self.traffic
+            },
         };
         self.status.send_if_modified(|old| {
+            // Counters alone change every turn: not worth waking watchers.
+            old.traffic = status.traffic;
             let changed = *old != status;
             *old = status;
             changed

@@ -110,6 +110,7 @@ pub struct NodeDriver<C: Core> {
     since_snapshot: u64,
     snapshot_pending: bool,
     snapshots_installed: u64,
+    commits: u64,
 }
 
 impl<C: Core> NodeDriver<C> {
@@ -154,6 +155,7 @@ impl<C: Core> NodeDriver<C> {
             since_snapshot: 0,
             snapshot_pending: false,
             snapshots_installed: 0,
+            commits: 0,
         };
         let mut ready = Ready::default();
         driver.perform(now_ms, out, &mut ready);
@@ -204,6 +206,12 @@ impl<C: Core> NodeDriver<C> {
     /// Snapshots from peers installed since start.
     pub fn snapshots_installed(&self) -> u64 {
         self.snapshots_installed
+    }
+
+    /// Commands committed and applied here since start (duplicates not
+    /// counted).
+    pub fn commits(&self) -> u64 {
+        self.commits
     }
 
     pub fn tracker(&self) -> &SessionTracker {
@@ -324,6 +332,7 @@ impl<C: Core> NodeDriver<C> {
     fn commit(&mut self, now: i64, zxid: Zxid, bytes: &[u8], ready: &mut Ready<C>) {
         let commit = self.sm.apply(zxid, bytes);
         if !commit.duplicate {
+            self.commits += 1;
             if let Some((id, timeout)) = session_created(&commit.result) {
                 self.tracker.added(id, timeout, now);
             }

@@ -23,7 +23,9 @@ const BOUNDED_SECS: u64 = 40;
 static BUILDS: Mutex<()> = Mutex::new(());
 
 fn private_copy(build: impl FnOnce() -> PathBuf, dir: &Path) -> PathBuf {
-    let _one = BUILDS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = BUILDS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let exe = dir.join("zoolab");
     std::fs::copy(build(), &exe).expect("copy zoolab");
     exe
@@ -80,4 +82,66 @@ async fn every_protocol_survives_kills_pauses_and_partitions_with_no_anomaly() {
         let written = std::fs::read_to_string(out.join("history.txt")).expect("history.txt");
         assert_eq!(written.lines().count(), report.ops.len());
     }
+}
+
+/// Builds `zoolab` with the test-only fault switch (the coordinator's
+/// `fault-injection` feature), copies it, and builds the normal one again so
+/// the target directory is left as it was.
+fn fault_switch_binary(dir: &Path) -> PathBuf {
+    let build = |features: &[&str]| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = std::process::Command::new(cargo)
+            .current_dir(workspace)
+            .args(["build", "--quiet", "-p", "coordinator", "--bin", "zoolab"])
+            .args(["--profile", "test"])
+            .args(features)
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "cargo build {features:?} failed");
+        zoolab().to_path_buf()
+    };
+    private_copy(
+        || {
+            let _normal = zoolab();
+            let featured = dir.join("zoolab-fault-switch");
+            std::fs::copy(build(&["--features", "fault-injection"]), &featured)
+                .expect("copy the fault-switch zoolab");
+            build(&[]);
+            featured
+        },
+        dir,
+    )
+}
+
+// Not yet: with 3 servers on one machine a follower lags the leader by well
+// under a millisecond, and 30 s of partitions and pauses (26,689 operations)
+// showed no stale synced read. It needs a fault with a wider window (acks
+// before quorum) or delayed peer links; run it with `-- --ignored`.
+#[ignore = "the stale-sync switch is not yet caught within a bounded run"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_finds_the_bug_of_a_sync_that_skips_the_protocol() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let exe = fault_switch_binary(dir.path());
+    let args = Args {
+        protocol: protocols()[0],
+        nodes: 3,
+        duration: 30,
+        seed: 2,
+        faults: vec![FaultKind::Partition, FaultKind::Pause],
+        ..readme_args()
+    };
+    let mut config = args.config(exe);
+    config.server_env = vec!["ZOOLAB_FAULT=stale-sync".into()];
+    let report = run(&config).await.expect("the run completes");
+    let summary = cli::summary(&report);
+    println!("{summary}");
+    assert!(
+        report
+            .findings
+            .anomalies
+            .iter()
+            .any(|a| a.check == "linearizability"),
+        "the stale sync went unnoticed:\n{summary}"
+    );
 }

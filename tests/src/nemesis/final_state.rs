@@ -132,7 +132,10 @@ pub async fn read(
 
     let mut closed = fin.ended.clone();
     for w in clients {
-        if matches!(tokio::time::timeout(OP_TIMEOUT, w.close()).await, Ok(Ok(()))) {
+        if matches!(
+            tokio::time::timeout(OP_TIMEOUT, w.close()).await,
+            Ok(Ok(()))
+        ) {
             closed.insert(w.session_id());
         }
     }

@@ -69,7 +69,10 @@ impl Servers {
     }
 
     fn launch(&mut self, id: NodeId) {
-        let mut prefix = self.net.as_ref().map_or_else(Vec::new, |n| n.exec_prefix(id));
+        let mut prefix = self
+            .net
+            .as_ref()
+            .map_or_else(Vec::new, |n| n.exec_prefix(id));
         if !self.env.is_empty() {
             prefix.push("env".into());
             prefix.extend(self.env.iter().cloned());
@@ -141,7 +144,12 @@ impl Servers {
             }
             Fault::IsolateLeader => {
                 let id = self.resolve(Target::Leader).await;
-                let rest: Vec<NodeId> = self.cluster.ids().into_iter().filter(|&x| x != id).collect();
+                let rest: Vec<NodeId> = self
+                    .cluster
+                    .ids()
+                    .into_iter()
+                    .filter(|&x| x != id)
+                    .collect();
                 self.net_mut()?.partition(&[vec![id], rest.clone()])?;
                 Ok(format!("isolate leader server.{id} from {rest:?}"))
             }

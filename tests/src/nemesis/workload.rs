@@ -145,17 +145,20 @@ async fn perform(c: &Client, kind: &Kind) -> Outcome {
             if *synced && let Err(e) = c.sync(&path).await {
                 return failed(&e);
             }
-            c.get_data(&path, false).await.map(|(data, stat)| Outcome::Read {
-                value: String::from_utf8_lossy(&data.unwrap_or_default()).into_owned(),
-                version: stat.version,
-            })
+            c.get_data(&path, false)
+                .await
+                .map(|(data, stat)| Outcome::Read {
+                    value: String::from_utf8_lossy(&data.unwrap_or_default()).into_owned(),
+                    version: stat.version,
+                })
         }
-        Kind::Write { key, value } => c
-            .set_data(&register(*key), value.as_bytes(), -1)
-            .await
-            .map(|stat| Outcome::Written {
-                version: stat.version,
-            }),
+        Kind::Write { key, value } => {
+            c.set_data(&register(*key), value.as_bytes(), -1)
+                .await
+                .map(|stat| Outcome::Written {
+                    version: stat.version,
+                })
+        }
         Kind::Cas { key, expect, value } => c
             .set_data(&register(*key), value.as_bytes(), *expect)
             .await
@@ -167,7 +170,11 @@ async fn perform(c: &Client, kind: &Kind) -> Outcome {
             .await
             .map(|path| Outcome::Created { path }),
         Kind::CreateSequential => c
-            .create(&format!("{SEQUENTIAL}/s-"), b"", CreateMode::PersistentSequential)
+            .create(
+                &format!("{SEQUENTIAL}/s-"),
+                b"",
+                CreateMode::PersistentSequential,
+            )
             .await
             .map(|path| Outcome::Created { path }),
         Kind::Close => c.close().await.map(|()| Outcome::Done),

@@ -104,19 +104,28 @@ pub fn ephemerals(ops: &[Op], fin: &FinalState) -> Vec<Anomaly> {
             continue;
         }
         match owner {
-            Some(&o) if o != s => flag(format!("{path} is owned by {o:x}, created by {s:x}"), vec![op.index]),
+            Some(&o) if o != s => flag(
+                format!("{path} is owned by {o:x}, created by {s:x}"),
+                vec![op.index],
+            ),
             Some(_) if fin.ended.contains(&s) => {
                 flag(format!("{path} outlived its session {s:x}"), vec![op.index]);
             }
             None if acked && !fin.ended.contains(&s) => {
-                flag(format!("acknowledged {path} vanished while its session {s:x} lives"), vec![op.index]);
+                flag(
+                    format!("acknowledged {path} vanished while its session {s:x} lives"),
+                    vec![op.index],
+                );
             }
             _ => {}
         }
         if let Some(&o) = fin.after_close.get(path)
             && !fin.unsure.contains(&o)
         {
-            flag(format!("{path} is still there after its session {o:x} was closed"), vec![op.index]);
+            flag(
+                format!("{path} is still there after its session {o:x} was closed"),
+                vec![op.index],
+            );
         }
     }
     anomalies

@@ -20,9 +20,15 @@ struct Reg {
 
 #[derive(Clone, Copy, Debug)]
 enum Step {
-    Read { value: u32, version: i32 },
+    Read {
+        value: u32,
+        version: i32,
+    },
     /// `version`: what the write returned (None when indeterminate).
-    Write { value: u32, version: Option<i32> },
+    Write {
+        value: u32,
+        version: Option<i32>,
+    },
     /// `ok`: Some(true) applied, Some(false) BadVersion, None unknown.
     Cas {
         expect: i32,
@@ -68,7 +74,10 @@ pub enum Verdict {
     /// addition first makes the history non-linearizable; `context` the
     /// operations that show it (the culprit, those overlapping it, and the
     /// ones just before it).
-    Violation { culprit: usize, context: Vec<usize> },
+    Violation {
+        culprit: usize,
+        context: Vec<usize>,
+    },
     /// The search budget ran out.
     Unknown,
 }
@@ -89,12 +98,10 @@ pub fn check_key(ops: &[Op], key: usize, initial: &str) -> Verdict {
         .filter(|op| op.kind.key() == Some(key))
         .filter_map(|op| {
             let step = match (&op.kind, op.outcome.as_ref()?) {
-                (Kind::Read { synced: true, .. }, Outcome::Read { value, version }) => {
-                    Step::Read {
-                        value: intern(value),
-                        version: *version,
-                    }
-                }
+                (Kind::Read { synced: true, .. }, Outcome::Read { value, version }) => Step::Read {
+                    value: intern(value),
+                    version: *version,
+                },
                 (Kind::Write { value, .. }, Outcome::Written { version }) => Step::Write {
                     value: intern(value),
                     version: Some(*version),
@@ -298,12 +305,23 @@ mod tests {
             value: "x".into(),
         };
         let lost = op(0, info, (0, 5), Outcome::Info("timeout".into()));
-        let seen_late = vec![lost.clone(), read(1, "init", (10, 20), 0), read(2, "x", (30, 40), 1)];
+        let seen_late = vec![
+            lost.clone(),
+            read(1, "init", (10, 20), 0),
+            read(2, "x", (30, 40), 1),
+        ];
         assert_eq!(check_key(&seen_late, 0, "init"), Verdict::Linearizable);
         let never = vec![lost.clone(), read(1, "init", (10, 20), 0)];
         assert_eq!(check_key(&never, 0, "init"), Verdict::Linearizable);
-        let undone = vec![lost, read(1, "x", (10, 20), 1), read(2, "init", (30, 40), 0)];
-        assert!(matches!(check_key(&undone, 0, "init"), Verdict::Violation { .. }));
+        let undone = vec![
+            lost,
+            read(1, "x", (10, 20), 1),
+            read(2, "init", (30, 40), 0),
+        ];
+        assert!(matches!(
+            check_key(&undone, 0, "init"),
+            Verdict::Violation { .. }
+        ));
     }
 
     #[test]
@@ -317,7 +335,10 @@ mod tests {
             op(index, kind, t, outcome)
         };
         let bad = vec![cas(0, (0, 10), Outcome::Fail("BadVersion".into()))];
-        assert!(matches!(check_key(&bad, 0, "init"), Verdict::Violation { .. }));
+        assert!(matches!(
+            check_key(&bad, 0, "init"),
+            Verdict::Violation { .. }
+        ));
         let ok = vec![
             cas(0, (0, 10), Outcome::Written { version: 1 }),
             cas(1, (20, 30), Outcome::Fail("BadVersion".into())),

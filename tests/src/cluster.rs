@@ -165,6 +165,70 @@ impl Cluster {
         self.children.insert(id, child);
     }
 
+    /// Starts (or restarts) one server's process from the `zoolab` binary at
+    /// `exe` behind `prefix`, a command that runs the rest of its arguments
+    /// in place (`ip netns exec NS`, `env K=V`), so the child's pid is still
+    /// the server's.
+    pub fn start_node_via(&mut self, id: NodeId, exe: &std::path::Path, prefix: &[String]) {
+        assert!(
+            !self.children.contains_key(&id),
+            "server.{id} is already running"
+        );
+        let inner = server_command(exe, self.node(id)).expect("server command");
+        let Some((program, args)) = prefix.split_first() else {
+            let mut cmd = inner;
+            if std::env::var_os("RUST_LOG").is_none() {
+                cmd.env("RUST_LOG", "info");
+            }
+            let child = cmd.spawn().expect("spawn zoolab server");
+            self.children.insert(id, child);
+            return;
+        };
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.node(id).log_path)
+            .expect("server log");
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args)
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .stdin(std::process::Stdio::piped())
+            .stdout(log.try_clone().expect("server log"))
+            .stderr(log);
+        if std::env::var_os("RUST_LOG").is_none() {
+            cmd.env("RUST_LOG", "info");
+        }
+        let child = cmd.spawn().expect("spawn zoolab server");
+        self.children.insert(id, child);
+    }
+
+    /// The process id of a running server.
+    pub fn pid(&self, id: NodeId) -> Option<u32> {
+        self.children.get(&id).map(Child::id)
+    }
+
+    /// SIGSTOP: the process stays, silent, holding its sockets.
+    pub fn pause(&self, id: NodeId) {
+        self.signal(id, libc::SIGSTOP);
+    }
+
+    /// SIGCONT after [`Cluster::pause`].
+    pub fn resume(&self, id: NodeId) {
+        self.signal(id, libc::SIGCONT);
+    }
+
+    fn signal(&self, id: NodeId, signal: libc::c_int) {
+        let pid = self
+            .pid(id)
+            .and_then(|p| libc::pid_t::try_from(p).ok())
+            .unwrap_or_else(|| panic!("server.{id} is not running"));
+        // SAFETY: kill(2) on a child this fixture spawned and has not
+        // reaped, so the pid cannot have been reused.
+        let rc = unsafe { libc::kill(pid, signal) };
+        assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
+    }
+
     /// kill -9.
     pub fn kill(&mut self, id: NodeId) {
         let mut child = self

@@ -4,13 +4,16 @@
 //! - [`cluster`]: the [`cluster::Cluster`] fixture (start, kill -9, stop,
 //!   restart, status, wait for a leader);
 //! - [`client`]: a small test client over the generated gRPC stubs;
-//! - [`wait`]: `wait_until`, polling instead of sleeping.
+//! - [`wait`]: `wait_until`, polling instead of sleeping;
+//! - [`nemesis`]: fault testing (kill -9, pauses, partitions) with checked
+//!   histories, behind the `zoolab-nemesis` binary.
 //!
 //! Every scenario runs for every protocol of [`protocols()`].
 
 pub mod binary;
 pub mod client;
 pub mod cluster;
+pub mod nemesis;
 pub mod wait;
 
 use coordinator::server_config::ProtocolName;

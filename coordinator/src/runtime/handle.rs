@@ -185,6 +185,10 @@ impl NodeHandle {
     /// server sees every write committed before the call. Returns the zxid
     /// this server has applied.
     pub async fn sync(&self) -> Result<Zxid, RequestError> {
+        #[cfg(feature = "fault-injection")]
+        if super::fault::stale_sync() {
+            return self.read(|r| r.last_zxid()).await;
+        }
         let op = Op::Check(CheckRequest {
             path: "/".into(),
             version: -1,

@@ -43,6 +43,8 @@
 pub mod dedup;
 pub mod driver;
 pub mod error;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod handle;
 pub mod peer;
 pub mod registry;

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use model_check::check::{self, RunOptions, Stop};
+use model_check::livelock_cli;
 use model_check::multipaxos;
 use model_check::properties;
 use model_check::register::RegOp;
@@ -119,6 +120,9 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:3000")]
         addr: SocketAddr,
     },
+    /// Search for dueling proposers (each pre-empted twice in phase 2,
+    /// nothing chosen) and print the duel, or report that none exists.
+    Livelock(livelock_cli::LivelockArgs),
 }
 
 fn campaigns(args: &ModelArgs) -> multipaxos::Campaigns {
@@ -232,6 +236,7 @@ fn zab_detectors(args: &ModelArgs, bug: bool) -> zab::Detectors {
 
 fn zab_main(command: Cmd) -> ExitCode {
     match command {
+        Cmd::Livelock(args) => livelock_cli::zab(&args),
         Cmd::Check {
             model,
             threads,
@@ -285,6 +290,7 @@ fn zab_main(command: Cmd) -> ExitCode {
 
 fn multipaxos_main(command: Cmd) -> ExitCode {
     match command {
+        Cmd::Livelock(args) => livelock_cli::multipaxos(&args),
         Cmd::Check {
             model,
             threads,

@@ -1,0 +1,96 @@
+//! What basic-Paxos nodes say to each other (the seed's Prepare, Promise,
+//! Propose/Accept, Accepted and the learners' Decided), and their timers.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::multipaxos::Ballot as ProposalId;
+
+use crate::contract::Command;
+
+/// A log position: one single-decree Paxos instance. Slot `s` commits at
+/// zxid `s` (`Zxid::new(0, s)`). Slots start at 1.
+pub type Slot = u32;
+
+/// The value a slot decides.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Value {
+    /// A client command, committed at the slot's zxid.
+    Command(Command),
+    /// Fills a slot whose proposer vanished, so later slots can commit;
+    /// never handed to the host (contract rule 3).
+    Noop,
+}
+
+/// An acceptor's answer about what it accepted: the value and the
+/// proposal id it accepted it under.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Accepted {
+    pub id: ProposalId,
+    pub value: Value,
+}
+
+/// Peer messages. Every instance message names its slot.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Msg {
+    /// Phase 1a: "promise me `id` in `slot`". No value travels with it.
+    Prepare { slot: Slot, id: ProposalId },
+    /// Phase 1b: the two promises are made; the one answer is the accepted
+    /// proposal with the highest id, if any.
+    Promise {
+        slot: Slot,
+        id: ProposalId,
+        accepted: Option<Accepted>,
+    },
+    /// Phase 2a (the seed's "Propose"): accept `value` under `id`.
+    Accept {
+        slot: Slot,
+        id: ProposalId,
+        value: Value,
+    },
+    /// Phase 2b: the acceptor accepted (and persisted) `id` in `slot`.
+    Accepted { slot: Slot, id: ProposalId },
+    /// The acceptor refused `id` (a prepare or an accept) because it has
+    /// promised the higher `promised`: the proposer is pre-empted.
+    Nack {
+        slot: Slot,
+        id: ProposalId,
+        promised: ProposalId,
+    },
+    /// Learners: these slots are decided with these values. Sent by the
+    /// proposer that won, in answer to an instance message about a slot
+    /// the receiver knows decided, and to catch a lagging node up.
+    Decided { values: BTreeMap<Slot, Value> },
+    /// Sent by every node every tick: "I have committed every slot up to
+    /// `committed`". A peer that knows more answers with `Decided` (or has
+    /// its host stream a snapshot).
+    Progress { committed: Slot },
+}
+
+impl Msg {
+    /// The instance a message is about, if it is an instance message.
+    pub fn slot(&self) -> Option<Slot> {
+        match self {
+            Msg::Prepare { slot, .. }
+            | Msg::Promise { slot, .. }
+            | Msg::Accept { slot, .. }
+            | Msg::Accepted { slot, .. }
+            | Msg::Nack { slot, .. } => Some(*slot),
+            Msg::Decided { .. } | Msg::Progress { .. } => None,
+        }
+    }
+}
+
+/// The core's named timers (contract rule 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// Every `heartbeat` ticks: broadcast `Progress`, re-send the running
+    /// instance's unanswered messages, fill a stalled gap.
+    Tick,
+    /// The randomized wait after a pre-emption is over: start phase 1 again.
+    Retry,
+    /// Every `sync_limit` ticks: peers may be sent a snapshot again (one
+    /// sent earlier may have been lost).
+    Resync,
+}

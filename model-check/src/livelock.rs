@@ -111,11 +111,19 @@ impl Ghost {
 }
 
 /// A model actor with the ghost beside it.
-pub struct DuelActor<C: Core>(pub ModelActor<C>);
+pub struct DuelActor<C: Core> {
+    pub actor: ModelActor<C>,
+    /// Senders whose messages this actor never receives (see
+    /// [`DuelBounds::slow_links`]).
+    pub slow_from: Vec<Id>,
+}
 
 impl<C: Core> Clone for DuelActor<C> {
     fn clone(&self) -> Self {
-        DuelActor(self.0.clone())
+        DuelActor {
+            actor: self.actor.clone(),
+            slow_from: self.slow_from.clone(),
+        }
     }
 }
 
@@ -161,7 +169,7 @@ impl<C: Duelist> Actor for DuelActor<C> {
 
     fn on_start(&self, id: Id, storage: &Option<Self::Storage>, o: &mut Out<Self>) -> Self::State {
         let mut out = Out::new();
-        let actor = self.0.on_start(id, storage, &mut out);
+        let actor = self.actor.on_start(id, storage, &mut out);
         o.append(&mut out);
         let mut ghost = Ghost::default();
         if let ActorState::Server(s) = &actor {
@@ -178,8 +186,13 @@ impl<C: Duelist> Actor for DuelActor<C> {
         msg: Self::Msg,
         o: &mut Out<Self>,
     ) {
+        if self.slow_from.contains(&src) {
+            return;
+        }
         let mut out = Out::new();
-        Self::wrap(state, |inner| self.0.on_msg(id, inner, src, msg, &mut out));
+        Self::wrap(state, |inner| {
+            self.actor.on_msg(id, inner, src, msg, &mut out)
+        });
         o.append(&mut out);
     }
 
@@ -191,7 +204,9 @@ impl<C: Duelist> Actor for DuelActor<C> {
         o: &mut Out<Self>,
     ) {
         let mut out = Out::new();
-        Self::wrap(state, |inner| self.0.on_timeout(id, inner, timer, &mut out));
+        Self::wrap(state, |inner| {
+            self.actor.on_timeout(id, inner, timer, &mut out)
+        });
         o.append(&mut out);
     }
 }
@@ -202,11 +217,36 @@ impl<C: Duelist> Actor for DuelActor<C> {
 pub struct DuelBounds {
     pub model: Bounds,
     pub max_round: u32,
+    /// Pairs of servers (node ids) whose messages to each other are never
+    /// delivered: an asynchronous network may delay them past the end of
+    /// any trace. A duel found under this schedule is a duel of the full
+    /// model; an absence is only an absence under it, so absences are
+    /// checked with no slow links.
+    pub slow_links: Vec<(NodeId, NodeId)>,
+}
+
+impl DuelBounds {
+    fn slow_from(&self, index: usize) -> Vec<Id> {
+        let me = index as NodeId + 1;
+        self.slow_links
+            .iter()
+            .filter_map(|&(a, b)| match (a == me, b == me) {
+                (true, _) => Some(b),
+                (_, true) => Some(a),
+                _ => None,
+            })
+            .filter_map(crate::adapter::actor_id)
+            .collect()
+    }
 }
 
 /// The bounds every protocol's livelock check uses: 3 servers, a write
-/// entering at `n1` and another at `n2`, rounds (epochs) up to 3 (a duel of
-/// two passes each needs four ballots, and a fifth to pre-empt the last).
+/// entering at `n1` and another at `n2`, rounds (epochs) up to 5, and the
+/// duel's schedule: `n1` and `n2` never hear from each other, so `n3` is
+/// the swing acceptor. (A pre-empted basic-Paxos proposer prepares again
+/// one round above the id that pre-empted it, so two passes each take
+/// rounds 1, 1, 2, 3, the pre-emption of the last one round 4, and the
+/// re-prepare of that proposer round 5.)
 pub fn duel_bounds() -> DuelBounds {
     DuelBounds {
         model: Bounds {
@@ -217,7 +257,8 @@ pub fn duel_bounds() -> DuelBounds {
             entry: 0,
             max_in_flight: None,
         },
-        max_round: 3,
+        max_round: 5,
+        slow_links: vec![(1, 2)],
     }
 }
 
@@ -277,14 +318,21 @@ pub fn build<C: Duelist>(
     let servers = bounds.model.servers;
     let clients = bounds.model.clients.clone();
     let entry = bounds.model.entry;
+    let server_actors: Vec<_> = (0..servers)
+        .map(|i| DuelActor {
+            actor: ModelActor::Server(actor.clone()),
+            slow_from: bounds.slow_from(i),
+        })
+        .collect();
     ActorModel::new(bounds, ())
-        .actors((0..servers).map(|_| DuelActor(ModelActor::Server(actor.clone()))))
-        .actors(clients.into_iter().map(|script| {
-            DuelActor(ModelActor::Client(ClientActor {
+        .actors(server_actors)
+        .actors(clients.into_iter().map(|script| DuelActor {
+            actor: ModelActor::Client(ClientActor {
                 script,
                 servers,
                 entry,
-            }))
+            }),
+            slow_from: Vec::new(),
         }))
         .init_network(network)
         .within_boundary(within_boundary::<C>)

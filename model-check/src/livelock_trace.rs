@@ -16,6 +16,16 @@ fn name(index: usize) -> String {
     format!("n{}", index + 1)
 }
 
+/// Who made server `index` give up: the sender of the message it got.
+fn refused_by<M, T>(action: &ActorModelAction<M, T, ()>, index: usize) -> String {
+    match action {
+        ActorModelAction::Deliver { src, dst, .. } if usize::from(*dst) == index => {
+            format!(": n{} refused it for a higher id", node_id(*src))
+        }
+        _ => String::new(),
+    }
+}
+
 /// What one step meant for the duel, server by server.
 fn effects<C: Duelist>(
     model: &DuelModel<C>,
@@ -50,6 +60,20 @@ fn effects<C: Duelist>(
         let (old, new) = (b.core.phase(), a.core.phase());
         let promised = a.core.promised();
         if old != new {
+            match old {
+                Phase::Accepting(r) if promised > r => lines.push(format!(
+                    "{n} is pre-empted in phase 2 of {}{} (pre-emption #{})",
+                    rank(r),
+                    refused_by(action, i),
+                    ga.preempted
+                )),
+                Phase::Preparing(r) if promised > r => lines.push(format!(
+                    "{n} gives up phase 1 of {}: {} is higher",
+                    rank(r),
+                    rank(promised)
+                )),
+                _ => {}
+            }
             match (old, new) {
                 (_, Phase::Preparing(r)) => {
                     lines.push(format!("{n} starts phase 1 with {}", rank(r)))
@@ -58,20 +82,6 @@ fn effects<C: Duelist>(
                     "{n} got through phase 1 with {} (a quorum promised): pass #{}",
                     rank(r),
                     ga.passes
-                )),
-                _ => {}
-            }
-            match old {
-                Phase::Accepting(r) if promised > r => lines.push(format!(
-                    "{n} is pre-empted in phase 2 of {}: a higher {} was promised (pre-emption #{})",
-                    rank(r),
-                    rank(promised),
-                    ga.preempted
-                )),
-                Phase::Preparing(r) if promised > r => lines.push(format!(
-                    "{n} gives up phase 1 of {}: {} is higher",
-                    rank(r),
-                    rank(promised)
                 )),
                 _ => {}
             }

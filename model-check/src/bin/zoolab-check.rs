@@ -16,10 +16,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use model_check::check::{self, RunOptions, Stop};
 use model_check::livelock_cli;
 use model_check::multipaxos;
+use model_check::paxos;
 use model_check::properties;
 use model_check::register::RegOp;
 use model_check::zab;
 use protocols::multipaxos::InjectedBug;
+use protocols::paxos::InjectedBug as PaxosBug;
 use protocols::zab::InjectedBug as ZabBug;
 use stateright::Model;
 
@@ -40,6 +42,7 @@ struct Cli {
 enum Protocol {
     Multipaxos,
     Zab,
+    Paxos,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -58,6 +61,13 @@ impl Bug {
     fn multipaxos(self) -> Option<InjectedBug> {
         match self {
             Bug::AcceptBelowPromise => Some(InjectedBug::AcceptBelowPromise),
+            Bug::CommitWithoutQuorum | Bug::AcceptStaleEpoch => None,
+        }
+    }
+
+    fn paxos(self) -> Option<PaxosBug> {
+        match self {
+            Bug::AcceptBelowPromise => Some(PaxosBug::AcceptBelowPromise),
             Bug::CommitWithoutQuorum | Bug::AcceptStaleEpoch => None,
         }
     }
@@ -175,6 +185,7 @@ fn main() -> ExitCode {
     match cli.protocol {
         Protocol::Multipaxos => multipaxos_main(cli.command),
         Protocol::Zab => zab_main(cli.command),
+        Protocol::Paxos => paxos_main(cli.command),
     }
 }
 
@@ -337,6 +348,73 @@ fn multipaxos_main(command: Cmd) -> ExitCode {
             };
             println!("Explorer on http://{addr}/ (Ctrl-C to stop)");
             multipaxos::model(bounds(&model), campaigns(&model), bug)
+                .checker()
+                .serve(addr);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn paxos_bounds(args: &ModelArgs) -> model_check::model::Bounds {
+    let mut bounds = if args.crashes {
+        paxos::crash_bounds()
+    } else {
+        paxos::main_bounds()
+    };
+    if let Some(max_epoch) = args.max_epoch {
+        bounds.max_epoch = max_epoch;
+    }
+    if !args.clients.is_empty() {
+        bounds.clients = args.clients.clone();
+    }
+    bounds
+}
+
+fn paxos_main(command: Cmd) -> ExitCode {
+    match command {
+        Cmd::Livelock(args) => livelock_cli::paxos(&args),
+        Cmd::Check {
+            model,
+            threads,
+            timeout,
+        } => {
+            let bug = match bug_for(&model, "paxos", Bug::paxos) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
+            let bounds = paxos_bounds(&model);
+            println!(
+                "paxos: {} servers, clients {:?}, ballot rounds <= {}, max crashes {}{}",
+                bounds.servers,
+                bounds.clients,
+                bounds.max_epoch,
+                bounds.max_crashes,
+                bug.map_or(String::new(), |b| format!(", injected bug {b:?}"))
+            );
+            let opts = RunOptions {
+                threads: usize::from(threads),
+                timeout: Duration::from_secs(timeout),
+                stop: if bug.is_some() {
+                    Stop::AnyOf(vec![properties::AGREEMENT, properties::LINEARIZABLE])
+                } else {
+                    Stop::Never
+                },
+                breadth_first: bug.is_some(),
+                max_depth: None,
+            };
+            print_verdict(&check::run(paxos::model(bounds, bug), &opts))
+        }
+        Cmd::Explore { model, addr } => {
+            if !addr.ip().is_loopback() {
+                eprintln!("error: the Explorer only binds a loopback address, not {addr}");
+                return ExitCode::from(2);
+            }
+            let bug = match bug_for(&model, "paxos", Bug::paxos) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
+            println!("Explorer on http://{addr}/ (Ctrl-C to stop)");
+            paxos::model(paxos_bounds(&model), bug)
                 .checker()
                 .serve(addr);
             ExitCode::SUCCESS

@@ -347,6 +347,10 @@ pub struct SearchOptions {
     pub timeout: Duration,
     /// Breadth-first (shorter traces, more memory) or depth-first.
     pub breadth_first: bool,
+    /// Stop at the first duel (how many states that took depends on the
+    /// threads' timing); otherwise exhaust the bounded space, which gives
+    /// an exact state count either way.
+    pub stop_at_duel: bool,
 }
 
 impl Default for SearchOptions {
@@ -355,6 +359,7 @@ impl Default for SearchOptions {
             threads: 2,
             timeout: Duration::from_secs(120),
             breadth_first: false,
+            stop_at_duel: true,
         }
     }
 }
@@ -405,11 +410,17 @@ impl<C: Duelist> LivelockReport<C> {
 /// Searches `model` for the duel, stopping at the first one found.
 pub fn search<C: Duelist>(model: DuelModel<C>, opts: &SearchOptions) -> LivelockReport<C> {
     let started = Instant::now();
+    let finish = if opts.stop_at_duel {
+        HasDiscoveries::AnyOf([DUEL].into_iter().collect())
+    } else {
+        // A `sometimes` property never fails: this explores everything.
+        HasDiscoveries::AnyFailures
+    };
     let builder = model
         .checker()
         .threads(opts.threads.max(2))
         .timeout(opts.timeout)
-        .finish_when(HasDiscoveries::AnyOf([DUEL].into_iter().collect()));
+        .finish_when(finish);
     let checker = if opts.breadth_first {
         Box::new(builder.spawn_bfs().join()) as Box<dyn Checker<DuelModel<C>>>
     } else {
@@ -417,8 +428,13 @@ pub fn search<C: Duelist>(model: DuelModel<C>, opts: &SearchOptions) -> Livelock
     };
     let elapsed = started.elapsed();
     let path = checker.discovery(DUEL);
+    let exhausted = elapsed < opts.timeout;
     LivelockReport {
-        conclusive: path.is_some() || elapsed < opts.timeout,
+        conclusive: if opts.stop_at_duel {
+            path.is_some() || exhausted
+        } else {
+            exhausted
+        },
         path,
         unique_states: checker.unique_state_count(),
         states: checker.state_count(),
@@ -426,4 +442,16 @@ pub fn search<C: Duelist>(model: DuelModel<C>, opts: &SearchOptions) -> Livelock
         model: checker.model().clone(),
         elapsed,
     }
+}
+
+/// Whether every step of `path` is a transition of `model` (guards a trace
+/// against the checker's path bugs, notes §6).
+pub fn replays<C: Duelist>(model: &DuelModel<C>, path: &DuelPath<C>) -> bool {
+    let steps = path.clone().into_vec();
+    steps.windows(2).all(|pair| match pair {
+        [(before, Some(action)), (after, _)] => {
+            model.next_state(before, action.clone()).as_ref() == Some(after)
+        }
+        _ => false,
+    })
 }

@@ -33,6 +33,10 @@ pub struct LivelockArgs {
     /// Search breadth-first (shorter traces, much more memory).
     #[arg(long)]
     pub bfs: bool,
+    /// Explore the whole bounded space even after a duel is found (an
+    /// exact state count).
+    #[arg(long)]
+    pub exhaust: bool,
     /// Give up after this many seconds (the answer is then INCOMPLETE).
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
@@ -56,6 +60,7 @@ impl LivelockArgs {
             threads: 2,
             timeout: Duration::from_secs(self.timeout),
             breadth_first: self.bfs,
+            stop_at_duel: !self.exhaust,
         }
     }
 }

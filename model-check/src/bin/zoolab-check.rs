@@ -104,6 +104,10 @@ struct ModelArgs {
     /// Override the bound on ballot rounds (larger: much slower).
     #[arg(long)]
     max_epoch: Option<u32>,
+    /// Paxos: do not explore states with more messages in flight than
+    /// this (a bounded network; default: unbounded).
+    #[arg(long)]
+    max_in_flight: Option<usize>,
     /// Replace the clients: one `--client` per client, a script of
     /// operations such as `put:A,get` (repeat the flag for more clients).
     #[arg(long = "client", value_parser = parse_script)]
@@ -361,6 +365,7 @@ fn paxos_bounds(args: &ModelArgs) -> model_check::model::Bounds {
     } else {
         paxos::main_bounds()
     };
+    bounds.max_in_flight = args.max_in_flight.or(bounds.max_in_flight);
     if let Some(max_epoch) = args.max_epoch {
         bounds.max_epoch = max_epoch;
     }

@@ -108,6 +108,10 @@ struct ModelArgs {
     /// this (a bounded network; default: unbounded).
     #[arg(long)]
     max_in_flight: Option<usize>,
+    /// Paxos: explore breadth-first only the states fewer than this many
+    /// steps deep (the two-client model is too large to exhaust).
+    #[arg(long)]
+    max_depth: Option<usize>,
     /// Replace the clients: one `--client` per client, a script of
     /// operations such as `put:A,get` (repeat the flag for more clients).
     #[arg(long = "client", value_parser = parse_script)]
@@ -389,12 +393,15 @@ fn paxos_main(command: Cmd) -> ExitCode {
             };
             let bounds = paxos_bounds(&model);
             println!(
-                "paxos: {} servers, clients {:?}, ballot rounds <= {}, max crashes {}{}",
+                "paxos: {} servers, clients {:?}, ballot rounds <= {}, max crashes {}{}{}",
                 bounds.servers,
                 bounds.clients,
                 bounds.max_epoch,
                 bounds.max_crashes,
-                bug.map_or(String::new(), |b| format!(", injected bug {b:?}"))
+                bug.map_or(String::new(), |b| format!(", injected bug {b:?}")),
+                model.max_depth.map_or(String::new(), |d| format!(
+                    ", states fewer than {d} steps deep"
+                ))
             );
             let opts = RunOptions {
                 threads: usize::from(threads),
@@ -404,8 +411,8 @@ fn paxos_main(command: Cmd) -> ExitCode {
                 } else {
                     Stop::Never
                 },
-                breadth_first: bug.is_some(),
-                max_depth: None,
+                breadth_first: bug.is_some() || model.max_depth.is_some(),
+                max_depth: model.max_depth,
             };
             print_verdict(&check::run(paxos::model(bounds, bug), &opts))
         }

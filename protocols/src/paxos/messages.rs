@@ -9,18 +9,33 @@ pub use crate::multipaxos::Ballot as ProposalId;
 
 use crate::contract::Command;
 
-/// A log position: one single-decree Paxos instance. Slot `s` commits at
-/// zxid `s` (`Zxid::new(0, s)`). Slots start at 1.
+/// A log position: one single-decree Paxos instance. Slots start at 1.
+/// The `i`-th command (from 1) of the batch slot `s` decides commits at
+/// `Zxid::new(s, i)`: the slot is the zxid's high half, so zxids follow
+/// slot order.
 pub type Slot = u32;
 
 /// The value a slot decides.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Value {
-    /// A client command, committed at the slot's zxid.
-    Command(Command),
+    /// A batch of client commands (never empty): the head of the queue of
+    /// the proposer that first proposed it, in the order its clients
+    /// submitted them. One slot carries many commands, as a round trip
+    /// costs the same for one command or sixty.
+    Commands(Vec<Command>),
     /// Fills a slot whose proposer vanished, so later slots can commit;
-    /// never handed to the host (contract rule 3).
+    /// nothing of it is handed to the host (contract rule 3).
     Noop,
+}
+
+impl Value {
+    /// The commands of the batch, none for a no-op.
+    pub fn commands(&self) -> &[Command] {
+        match self {
+            Value::Commands(c) => c,
+            Value::Noop => &[],
+        }
+    }
 }
 
 /// An acceptor's answer about what it accepted: the value and the

@@ -77,8 +77,8 @@ pub enum Msg {
     /// proposer that won, in answer to an instance message about a slot
     /// the receiver knows decided, and to catch a lagging node up.
     Decided { values: BTreeMap<Slot, Value> },
-    /// Sent by every node every tick: "I have committed every slot up to
-    /// `committed`". A peer that knows more answers with `Decided` (or has
+    /// "I have committed every slot up to `committed`", sent by every node
+    /// every `Resync`, and every tick while it may lag. A peer that knows more answers with `Decided` (or has
     /// its host stream a snapshot).
     Progress { committed: Slot },
 }
@@ -100,12 +100,13 @@ impl Msg {
 /// The core's named timers (contract rule 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Timer {
-    /// Every `heartbeat` ticks: broadcast `Progress`, re-send the running
-    /// instance's unanswered messages, fill a stalled gap.
+    /// Every `heartbeat` ticks: re-send the running instance's unanswered
+    /// messages, fill a stalled gap, and broadcast `Progress` if this node
+    /// may lag.
     Tick,
     /// The randomized wait after a pre-emption is over: start phase 1 again.
     Retry,
-    /// Every `sync_limit` ticks: peers may be sent a snapshot again (one
-    /// sent earlier may have been lost).
+    /// Every `sync_limit` ticks: broadcast `Progress`; peers may be sent a
+    /// snapshot again (one sent earlier may have been lost).
     Resync,
 }

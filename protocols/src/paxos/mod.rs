@@ -47,7 +47,9 @@
 //!   zxid's high half, so commits follow slot order.
 //!   A proposer that sees its slot decided with another value retries its
 //!   command in the next free slot.
-//! - **Catch-up**: every tick each node broadcasts `Progress(committed)`; a
+//! - **Catch-up**: each node broadcasts `Progress(committed)` every tick
+//!   while it may lag (it saw a later slot under way or decided), and every
+//!   `Resync` anyway; a
 //!   peer that knows more answers with the decided values that follow (or,
 //!   past its compaction point, has its host stream a snapshot).
 //! - **Gaps**: a slot whose proposer died can hold later slots back for
@@ -290,10 +292,39 @@ impl Paxos {
 
     fn on_tick(&mut self, out: &mut Out) {
         out.set_timer(Timer::Tick, self.config.heartbeat.max(1));
-        let committed = self.committed;
-        self.broadcast(&Msg::Progress { committed }, out);
+        if self.suspects_lag() {
+            self.broadcast_progress(out);
+        }
         self.retransmit(out);
         self.fill_stalled_gap(out);
+    }
+
+    fn on_resync(&mut self, out: &mut Out) {
+        out.set_timer(Timer::Resync, self.config.sync_limit.max(1));
+        self.snapshot_sent.clear();
+        self.broadcast_progress(out);
+    }
+
+    fn broadcast_progress(&self, out: &mut Out) {
+        let committed = self.committed;
+        self.broadcast(&Msg::Progress { committed }, out);
+    }
+
+    /// Whether some slot past the commit point is decided or under way
+    /// elsewhere (this node's acceptor took part in it, or the snapshot it
+    /// installed ends in it): then it asks its peers every tick. Otherwise
+    /// it asks only at every `Resync`, which is enough for a node that
+    /// missed everything.
+    fn suspects_lag(&self) -> bool {
+        let next = self.committed + 1;
+        let own = self.instance.as_ref().map(|i| i.slot);
+        self.floor.epoch() >= next
+            || self.durable.decided.range(next..).next().is_some()
+            || self
+                .durable
+                .acceptors
+                .range(next..)
+                .any(|(s, _)| Some(*s) != own)
     }
 }
 
@@ -344,10 +375,7 @@ impl Core for Paxos {
         match timer {
             Timer::Tick => self.on_tick(out),
             Timer::Retry => self.retry(out),
-            Timer::Resync => {
-                self.snapshot_sent.clear();
-                out.set_timer(Timer::Resync, self.config.sync_limit.max(1));
-            }
+            Timer::Resync => self.on_resync(out),
         }
     }
 

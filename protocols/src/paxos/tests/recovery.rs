@@ -33,7 +33,10 @@ fn a_node_that_missed_the_decisions_catches_up_from_its_peers_progress() {
         c.deliver_all_except(&[3]);
     }
     assert!(c.commands(3).is_empty());
+    // Node 3 saw nothing of slots 1 and 2: it asks at its next resync.
     c.timer(3, Timer::Tick);
+    assert!(c.queue.is_empty());
+    c.timer(3, Timer::Resync);
     c.deliver_all();
     assert_eq!(c.commands(3), c.commands(1));
     assert_eq!(c.commands(3).len(), 2);
@@ -52,11 +55,11 @@ fn past_the_compaction_point_a_lagging_node_is_sent_a_snapshot_and_continues_aft
     // snapshot may end part-way through a slot's batch).
     assert_eq!(c.nodes[&1].decided().keys().collect::<Vec<_>>(), [&2]);
     assert!(!c.nodes[&1].durable().acceptors.contains_key(&1));
-    c.timer(3, Timer::Tick);
+    c.timer(3, Timer::Resync);
     c.deliver_all_except(&[2]);
     assert_eq!(c.snapshots_asked, vec![(1, 3)]);
-    // Once per resync period.
-    c.timer(3, Timer::Tick);
+    // Once per resync period of the sender.
+    c.timer(3, Timer::Resync);
     c.deliver_all_except(&[2]);
     assert_eq!(c.snapshots_asked.len(), 1);
     c.on(3, |n, o| n.snapshot_installed(upto, o));

@@ -101,12 +101,11 @@ impl Msg {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Timer {
     /// Every `heartbeat` ticks: re-send the running instance's unanswered
-    /// messages, fill a stalled gap, and broadcast `Progress` if this node
-    /// may lag.
+    /// messages, and broadcast `Progress` if this node may lag.
     Tick,
     /// The randomized wait after a pre-emption is over: start phase 1 again.
     Retry,
-    /// Every `sync_limit` ticks: broadcast `Progress`; peers may be sent a
-    /// snapshot again (one sent earlier may have been lost).
+    /// Every `sync_limit` ticks: broadcast `Progress`, fill a stalled gap;
+    /// peers may be sent a snapshot again (one sent earlier may be lost).
     Resync,
 }

@@ -53,7 +53,8 @@
 //!   peer that knows more answers with the decided values that follow (or,
 //!   past its compaction point, has its host stream a snapshot).
 //! - **Gaps**: a slot whose proposer died can hold later slots back for
-//!   ever. A node that sees its commit point stalled for a whole tick while
+//!   ever. A node that sees its commit point stalled for a whole `Resync`
+//!   period (`sync_limit` ticks, long enough for a live proposer) while
 //!   later slots are decided (or the next one holds an accepted value)
 //!   runs Paxos on the stalled slot with a no-op, adopting any value
 //!   already accepted there.
@@ -81,6 +82,7 @@
 //! instance is [`Paxos::instance`].
 
 mod acceptor;
+pub mod contention;
 mod durable;
 mod learner;
 mod messages;
@@ -173,7 +175,7 @@ pub struct Paxos {
     pending: Vec<Command>,
     /// The proposal this node is running, if any.
     instance: Option<Instance>,
-    /// The commit point seen stalled at the last tick (for gap filling).
+    /// The commit point seen stalled at the last `Resync` (gap filling).
     stalled: Option<Slot>,
     /// Peers asked a snapshot since the last `Resync`.
     snapshot_sent: BTreeSet<NodeId>,
@@ -296,13 +298,13 @@ impl Paxos {
             self.broadcast_progress(out);
         }
         self.retransmit(out);
-        self.fill_stalled_gap(out);
     }
 
     fn on_resync(&mut self, out: &mut Out) {
         out.set_timer(Timer::Resync, self.config.sync_limit.max(1));
         self.snapshot_sent.clear();
         self.broadcast_progress(out);
+        self.fill_stalled_gap(out);
     }
 
     fn broadcast_progress(&self, out: &mut Out) {

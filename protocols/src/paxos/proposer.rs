@@ -283,7 +283,7 @@ impl Paxos {
 
     /// A slot above the commit point is decided (or the next one holds an
     /// accepted value) and the commit point has not moved for a whole
-    /// tick: the next slot's proposer may be gone. Run Paxos there with a
+    /// `Resync` period: the next slot's proposer may be gone. Run Paxos there with a
     /// no-op, which adopts any value already accepted.
     pub(super) fn fill_stalled_gap(&mut self, out: &mut Out) {
         if self.instance.is_some() {

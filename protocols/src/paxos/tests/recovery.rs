@@ -123,11 +123,11 @@ fn a_slot_whose_proposer_vanished_is_filled_so_later_slots_commit() {
         )
     });
     assert!(c.commands(2).is_empty());
-    // One tick notices the stall, the next fills it.
-    c.timer(2, Timer::Tick);
+    // One resync notices the stall, the next fills it.
+    c.timer(2, Timer::Resync);
     c.deliver_all_except(&[1]);
     assert!(c.commands(2).is_empty());
-    c.timer(2, Timer::Tick);
+    c.timer(2, Timer::Resync);
     c.deliver_all_except(&[1]);
     assert_eq!(
         c.commands(2),

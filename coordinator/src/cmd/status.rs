@@ -174,6 +174,10 @@ pub fn render(endpoint: &str, config: Option<&PathBuf>, status: &pb::StatusRespo
         status.server_id, status.protocol
     ));
     out.push_str(&format!("Mode: {}\n", mode_name(effective_mode(status))));
+    // Who expires silent sessions: worth naming where no server leads.
+    if let Some(keeper) = status.session_keeper {
+        out.push_str(&format!("Session keeper: server.{keeper}\n"));
+    }
     out
 }
 

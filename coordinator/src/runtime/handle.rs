@@ -40,6 +40,8 @@ pub struct NodeStatus {
     pub snapshots_installed: u64,
     /// False once the node's task has stopped.
     pub running: bool,
+    /// The server this one takes for session keeper.
+    pub keeper: Option<NodeId>,
 }
 
 impl NodeStatus {

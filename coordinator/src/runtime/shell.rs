@@ -305,6 +305,7 @@ impl<C: Core> Shell<C> {
             members: self.members.clone(),
             snapshots_installed: self.driver.snapshots_installed(),
             running: true,
+            keeper: self.driver.keeper(),
         };
         self.status.send_if_modified(|old| {
             let changed = *old != status;

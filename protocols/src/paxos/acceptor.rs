@@ -74,7 +74,7 @@ impl Paxos {
     /// is late. Tell it the decided values from there on, or, if the slot
     /// is compacted away, have the host send it a snapshot.
     fn answered_as_late(&mut self, from: NodeId, slot: Slot, out: &mut Out) -> bool {
-        if slot <= self.durable.compacted.counter() {
+        if slot < self.durable.compacted.epoch() {
             self.offer_snapshot(from, out);
             return true;
         }

@@ -25,12 +25,14 @@ pub struct SlotAcceptor {
 /// how far it has compacted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PaxosDurable {
-    /// Per slot above `compacted`.
+    /// Per slot from `compacted`'s slot on.
     pub acceptors: BTreeMap<Slot, SlotAcceptor>,
-    /// Decided values per slot above `compacted`.
+    /// Decided values per slot from `compacted`'s slot on.
     pub decided: BTreeMap<Slot, Value>,
-    /// Every slot up to this zxid's counter is decided and held in the
-    /// host's snapshot; its acceptor state and value are forgotten.
+    /// The host's snapshot holds every commit up to this zxid: the slots
+    /// below its slot (`epoch()`) are forgotten. Its own slot is kept,
+    /// since the snapshot may end part-way through that slot's batch and a
+    /// node that installs it needs the rest.
     pub compacted: Zxid,
 }
 
@@ -47,7 +49,7 @@ pub enum Record {
     },
     /// `slot` is decided with `value`.
     Decide { slot: Slot, value: Value },
-    /// Forget every slot up to this zxid's counter: it is in a snapshot.
+    /// Forget every slot below this zxid's slot: it is in a snapshot.
     Compact(Zxid),
 }
 
@@ -55,7 +57,7 @@ impl Durable for PaxosDurable {
     type Record = Record;
 
     fn apply(&mut self, record: &Record) {
-        let live = |slot: &Slot| *slot > self.compacted.counter();
+        let live = |slot: &Slot| *slot >= self.compacted.epoch();
         match record {
             Record::Promise { slot, id } if live(slot) => {
                 let a = self.acceptors.entry(*slot).or_default();
@@ -74,7 +76,7 @@ impl Durable for PaxosDurable {
             }
             Record::Compact(upto) if *upto > self.compacted => {
                 self.compacted = *upto;
-                let keep = upto.counter().saturating_add(1);
+                let keep = upto.epoch();
                 self.acceptors = self.acceptors.split_off(&keep);
                 self.decided = self.decided.split_off(&keep);
             }
@@ -90,7 +92,7 @@ mod tests {
     #[test]
     fn folding_records_rebuilds_promises_acceptances_decisions_and_compaction() {
         let id = |r| ProposalId::new(r, 1);
-        let v = |c: &[u8]| Value::Command(c.to_vec());
+        let v = |c: &[u8]| Value::Commands(vec![c.to_vec()]);
         let mut d = PaxosDurable::default();
         for record in [
             Record::Promise { slot: 1, id: id(1) },
@@ -110,11 +112,11 @@ mod tests {
             },
             // A lower promise never lowers the promise.
             Record::Promise { slot: 2, id: id(2) },
-            Record::Compact(Zxid::new(0, 1)),
+            Record::Compact(Zxid::new(2, 0)),
         ] {
             d.apply(&record);
         }
-        assert_eq!(d.compacted, Zxid::new(0, 1));
+        assert_eq!(d.compacted, Zxid::new(2, 0));
         assert!(d.decided.is_empty());
         let a = &d.acceptors[&2];
         assert_eq!(a.promised, id(3));
@@ -127,6 +129,9 @@ mod tests {
         d.apply(&Record::Promise { slot: 1, id: id(9) });
         assert!(!d.decided.contains_key(&1) && !d.acceptors.contains_key(&1));
         d.apply(&Record::Compact(Zxid::ZERO));
-        assert_eq!(d.compacted, Zxid::new(0, 1));
+        assert_eq!(d.compacted, Zxid::new(2, 0));
+        // The compaction point's own slot is kept.
+        d.apply(&Record::Compact(Zxid::new(2, 1)));
+        assert!(d.acceptors.contains_key(&2));
     }
 }

@@ -17,12 +17,13 @@ impl Paxos {
     /// again and can serve them), commits what became contiguous, and
     /// moves the proposer on if its slot was among them.
     pub(super) fn learn(&mut self, values: BTreeMap<Slot, Value>, out: &mut Out) {
-        let floor = self.committed.max(self.durable.compacted.counter());
         for (slot, value) in values {
-            if slot <= floor || self.durable.decided.contains_key(&slot) {
-                continue;
+            let known = slot <= self.committed
+                || slot < self.durable.compacted.epoch()
+                || self.durable.decided.contains_key(&slot);
+            if !known {
+                self.persist(Record::Decide { slot, value }, out);
             }
-            self.persist(Record::Decide { slot, value }, out);
         }
         self.commit_ready(out);
         let finished = self.instance.as_ref().is_some_and(|i| {
@@ -30,24 +31,31 @@ impl Paxos {
         });
         if finished {
             // Won, or lost to another value: either way this slot is done.
-            // A command that lost is still the queue's head and is proposed
-            // again in the next free slot.
+            // Commands that lost are still at the queue's head and are
+            // proposed again in the next free slot.
             self.instance = None;
             out.cancel_timer(Timer::Retry);
             self.start_proposing(out);
         }
     }
 
-    /// Commits every decided slot right after the commit point, in order.
+    /// Commits every decided slot right after the commit point, in order,
+    /// command by command (skipping what the host already holds).
     pub(super) fn commit_ready(&mut self, out: &mut Out) {
         while let Some(value) = self.durable.decided.get(&(self.committed + 1)) {
-            let value = value.clone();
+            let commands = value.commands().to_vec();
             self.committed += 1;
-            if let Value::Command(command) = value {
+            let slot = self.committed;
+            self.last = self.last.max(Zxid::new(slot, 0));
+            for (index, command) in commands.into_iter().enumerate() {
                 if let Some(i) = self.pending.iter().position(|c| *c == command) {
                     self.pending.remove(i);
                 }
-                out.commit(Paxos::zxid(self.committed), command);
+                let zxid = Paxos::zxid(slot, index);
+                if zxid > self.floor {
+                    self.last = zxid;
+                    out.commit(zxid, command);
+                }
             }
         }
     }
@@ -59,7 +67,7 @@ impl Paxos {
             return;
         }
         let next = theirs + 1;
-        if next <= self.durable.compacted.counter() {
+        if next < self.durable.compacted.epoch() {
             self.offer_snapshot(from, out);
             return;
         }
@@ -76,34 +84,40 @@ impl Paxos {
     }
 
     /// The host's snapshot holds every commit up to `upto`: forget the
-    /// slots up to there, durably.
+    /// slots below its slot, durably.
     pub(super) fn compact_upto(&mut self, upto: Zxid, out: &mut Out) {
-        let upto = upto.min(Paxos::zxid(self.committed));
+        let upto = upto.min(self.last);
         if upto > self.durable.compacted {
             self.persist(Record::Compact(upto), out);
         }
     }
 
     /// The host installed a peer's snapshot holding every commit up to
-    /// `at`: continue after it.
+    /// `at`: continue after it. The rest of `at`'s slot comes from the
+    /// decided value, here or (asked by the next `Progress`) at a peer.
     pub(super) fn install_snapshot(&mut self, at: Zxid, out: &mut Out) {
-        if at.counter() <= self.committed {
+        if at <= self.last {
             return;
         }
         self.persist(Record::Compact(at), out);
-        self.committed = at.counter();
-        // The command being proposed may have been decided inside the
-        // snapshot, unseen here: its outcome is unknown, so hand it back
-        // (ZooKeeper's connection loss) rather than order it again. The
-        // commands behind it were never proposed.
-        if let Some(inst) = self.instance.take() {
+        self.committed = self.committed.max(at.epoch().saturating_sub(1));
+        self.floor = at;
+        self.last = at;
+        // A proposal in a slot the snapshot covers is decided, perhaps with
+        // its batch, unseen here: its outcome is unknown, so hand the batch
+        // back (ZooKeeper's connection loss) rather than order it again.
+        if self.instance.as_ref().is_some_and(|i| i.slot <= at.epoch())
+            && let Some(inst) = self.instance.take()
+        {
             out.cancel_timer(Timer::Retry);
-            if matches!(&inst.own, Value::Command(c) if self.pending.first() == Some(c)) {
-                let command = self.pending.remove(0);
-                out.push(Action::Rejected {
-                    command,
-                    reason: RejectReason::Abandoned,
-                });
+            for command in inst.own.commands() {
+                if let Some(i) = self.pending.iter().position(|c| c == command) {
+                    let command = self.pending.remove(i);
+                    out.push(Action::Rejected {
+                        command,
+                        reason: RejectReason::Abandoned,
+                    });
+                }
             }
         }
         self.commit_ready(out);

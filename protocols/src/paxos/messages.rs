@@ -9,18 +9,33 @@ pub use crate::multipaxos::Ballot as ProposalId;
 
 use crate::contract::Command;
 
-/// A log position: one single-decree Paxos instance. Slot `s` commits at
-/// zxid `s` (`Zxid::new(0, s)`). Slots start at 1.
+/// A log position: one single-decree Paxos instance. Slots start at 1.
+/// The `i`-th command (from 1) of the batch slot `s` decides commits at
+/// `Zxid::new(s, i)`: the slot is the zxid's high half, so zxids follow
+/// slot order.
 pub type Slot = u32;
 
 /// The value a slot decides.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Value {
-    /// A client command, committed at the slot's zxid.
-    Command(Command),
+    /// A batch of client commands (never empty): the head of the queue of
+    /// the proposer that first proposed it, in the order its clients
+    /// submitted them. One slot carries many commands, as a round trip
+    /// costs the same for one command or sixty.
+    Commands(Vec<Command>),
     /// Fills a slot whose proposer vanished, so later slots can commit;
-    /// never handed to the host (contract rule 3).
+    /// nothing of it is handed to the host (contract rule 3).
     Noop,
+}
+
+impl Value {
+    /// The commands of the batch, none for a no-op.
+    pub fn commands(&self) -> &[Command] {
+        match self {
+            Value::Commands(c) => c,
+            Value::Noop => &[],
+        }
+    }
 }
 
 /// An acceptor's answer about what it accepted: the value and the
@@ -62,8 +77,8 @@ pub enum Msg {
     /// proposer that won, in answer to an instance message about a slot
     /// the receiver knows decided, and to catch a lagging node up.
     Decided { values: BTreeMap<Slot, Value> },
-    /// Sent by every node every tick: "I have committed every slot up to
-    /// `committed`". A peer that knows more answers with `Decided` (or has
+    /// "I have committed every slot up to `committed`", sent by every node
+    /// every `Resync`, and every tick while it may lag. A peer that knows more answers with `Decided` (or has
     /// its host stream a snapshot).
     Progress { committed: Slot },
 }
@@ -85,12 +100,12 @@ impl Msg {
 /// The core's named timers (contract rule 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Timer {
-    /// Every `heartbeat` ticks: broadcast `Progress`, re-send the running
-    /// instance's unanswered messages, fill a stalled gap.
+    /// Every `heartbeat` ticks: re-send the running instance's unanswered
+    /// messages, and broadcast `Progress` if this node may lag.
     Tick,
     /// The randomized wait after a pre-emption is over: start phase 1 again.
     Retry,
-    /// Every `sync_limit` ticks: peers may be sent a snapshot again (one
-    /// sent earlier may have been lost).
+    /// Every `sync_limit` ticks: broadcast `Progress`, fill a stalled gap;
+    /// peers may be sent a snapshot again (one sent earlier may be lost).
     Resync,
 }

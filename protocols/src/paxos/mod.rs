@@ -36,16 +36,25 @@
 //!   ([`PaxosOptions::backoff`]) that doubles with each consecutive
 //!   pre-emption. Without backoff two proposers can duel for ever.
 //! - **Learners** (`learner.rs`): the winner tells everyone `Decided`; a
-//!   learner persists the value and commits slot after slot with no gap:
-//!   slot `s` commits at `Zxid::new(0, s)` once every slot below it did
-//!   (no-ops advance the commit point but are never handed to the host).
+//!   learner persists the value and commits slot after slot with no gap,
+//!   once every slot below it did (no-ops advance the commit point but are
+//!   never handed to the host).
+//! - **Batches and zxids**: a slot decides a batch of up to [`MAX_BATCH`]
+//!   commands, the head of its proposer's queue, so one round trip orders
+//!   everything waiting there (with one command per slot, basic Paxos
+//!   carries a tenth of what a pipelining leader does). The `i`-th command
+//!   of slot `s` commits at `Zxid::new(s, i)`: the slot number is the
+//!   zxid's high half, so commits follow slot order.
 //!   A proposer that sees its slot decided with another value retries its
 //!   command in the next free slot.
-//! - **Catch-up**: every tick each node broadcasts `Progress(committed)`; a
+//! - **Catch-up**: each node broadcasts `Progress(committed)` every tick
+//!   while it may lag (it saw a later slot under way or decided), and every
+//!   `Resync` anyway; a
 //!   peer that knows more answers with the decided values that follow (or,
 //!   past its compaction point, has its host stream a snapshot).
 //! - **Gaps**: a slot whose proposer died can hold later slots back for
-//!   ever. A node that sees its commit point stalled for a whole tick while
+//!   ever. A node that sees its commit point stalled for a whole `Resync`
+//!   period (`sync_limit` ticks, long enough for a live proposer) while
 //!   later slots are decided (or the next one holds an accepted value)
 //!   runs Paxos on the stalled slot with a no-op, adopting any value
 //!   already accepted there.
@@ -69,10 +78,11 @@
 //!
 //! and whether anything was chosen: [`Paxos::decided`] (every value this
 //! node knows decided, above its compaction point) or, cluster-wide,
-//! [`Paxos::status`]`().last_committed` of any node above zero. The running
+//! [`Core::status`]`().last_committed` of any node above zero. The running
 //! instance is [`Paxos::instance`].
 
 mod acceptor;
+pub mod contention;
 mod durable;
 mod learner;
 mod messages;
@@ -96,8 +106,11 @@ use crate::types::{ClusterConfig, NodeId, Role, Status, Zxid};
 /// How many client commands a node queues at most; beyond it, it rejects.
 pub const MAX_PENDING: usize = 1024;
 
-/// How many decided values one `Decided` catch-up message carries at most.
+/// How many decided slots one `Decided` catch-up message carries at most.
 pub const MAX_DECIDED_BATCH: usize = 64;
+
+/// How many client commands one slot's batch carries at most.
+pub const MAX_BATCH: usize = 64;
 
 /// A deliberate bug, for showing that the simulator's and the model
 /// checker's checks catch a broken core. Kept across restarts (the host
@@ -151,12 +164,18 @@ pub struct Paxos {
     durable: PaxosDurable,
     /// Every slot up to here is decided and committed here (no-ops too).
     committed: Slot,
+    /// The host already holds every commit up to here (what it applied
+    /// before a restart, or a snapshot it installed): not committed again.
+    floor: Zxid,
+    /// The last zxid committed here, or `Zxid::new(s, 0)` after a slot `s`
+    /// that decided a no-op.
+    last: Zxid,
     /// Client commands submitted here not yet seen committed, in arrival
     /// order; the head is the one being proposed.
     pending: Vec<Command>,
     /// The proposal this node is running, if any.
     instance: Option<Instance>,
-    /// The commit point seen stalled at the last tick (for gap filling).
+    /// The commit point seen stalled at the last `Resync` (gap filling).
     stalled: Option<Slot>,
     /// Peers asked a snapshot since the last `Resync`.
     snapshot_sent: BTreeSet<NodeId>,
@@ -182,7 +201,11 @@ impl Paxos {
             config,
             options,
             durable: recovered.durable,
-            committed: applied.counter(),
+            // Every slot below the applied zxid's is in the host; the rest
+            // of that slot's batch may not be.
+            committed: applied.epoch().saturating_sub(1),
+            floor: applied,
+            last: applied,
             pending: Vec::new(),
             instance: None,
             stalled: None,
@@ -264,16 +287,46 @@ impl Paxos {
         self.options.bug == Some(InjectedBug::AcceptBelowPromise)
     }
 
-    fn zxid(slot: Slot) -> Zxid {
-        Zxid::new(0, slot)
+    /// The zxid of the `index`-th command (from 0) of `slot`'s batch.
+    fn zxid(slot: Slot, index: usize) -> Zxid {
+        Zxid::new(slot, u32::try_from(index + 1).unwrap_or(u32::MAX))
     }
 
     fn on_tick(&mut self, out: &mut Out) {
         out.set_timer(Timer::Tick, self.config.heartbeat.max(1));
+        if self.suspects_lag() {
+            self.broadcast_progress(out);
+        }
+        self.retransmit(out);
+    }
+
+    fn on_resync(&mut self, out: &mut Out) {
+        out.set_timer(Timer::Resync, self.config.sync_limit.max(1));
+        self.snapshot_sent.clear();
+        self.broadcast_progress(out);
+        self.fill_stalled_gap(out);
+    }
+
+    fn broadcast_progress(&self, out: &mut Out) {
         let committed = self.committed;
         self.broadcast(&Msg::Progress { committed }, out);
-        self.retransmit(out);
-        self.fill_stalled_gap(out);
+    }
+
+    /// Whether some slot past the commit point is decided or under way
+    /// elsewhere (this node's acceptor took part in it, or the snapshot it
+    /// installed ends in it): then it asks its peers every tick. Otherwise
+    /// it asks only at every `Resync`, which is enough for a node that
+    /// missed everything.
+    fn suspects_lag(&self) -> bool {
+        let next = self.committed + 1;
+        let own = self.instance.as_ref().map(|i| i.slot);
+        self.floor.epoch() >= next
+            || self.durable.decided.range(next..).next().is_some()
+            || self
+                .durable
+                .acceptors
+                .range(next..)
+                .any(|(s, _)| Some(*s) != own)
     }
 }
 
@@ -324,10 +377,7 @@ impl Core for Paxos {
         match timer {
             Timer::Tick => self.on_tick(out),
             Timer::Retry => self.retry(out),
-            Timer::Resync => {
-                self.snapshot_sent.clear();
-                out.set_timer(Timer::Resync, self.config.sync_limit.max(1));
-            }
+            Timer::Resync => self.on_resync(out),
         }
     }
 
@@ -344,7 +394,7 @@ impl Core for Paxos {
             role: Role::Peer,
             leader: None,
             epoch: 0,
-            last_committed: Paxos::zxid(self.committed),
+            last_committed: self.last,
         }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::messages::{Accepted, Msg, ProposalId, Slot, Timer, Value};
-use super::{Out, Paxos, Record};
+use super::{MAX_BATCH, Out, Paxos, Record};
 use crate::types::NodeId;
 
 /// The proposal a node is running.
@@ -13,8 +13,8 @@ pub struct Instance {
     pub slot: Slot,
     /// The id of the current (or last) attempt.
     pub id: ProposalId,
-    /// What this node wants decided: its queue's head, or a no-op that
-    /// fills a stalled slot.
+    /// What this node wants decided: a batch from its queue's head, or a
+    /// no-op that fills a stalled slot.
     pub own: Value,
     /// The highest promise a `Nack` reported, so the next id is above it.
     pub seen: ProposalId,
@@ -45,11 +45,11 @@ impl Paxos {
         if self.instance.is_some() {
             return;
         }
-        let Some(command) = self.pending.first() else {
+        if self.pending.is_empty() {
             return;
-        };
-        let own = Value::Command(command.clone());
-        self.start_instance(own, out);
+        }
+        let batch = self.pending.iter().take(MAX_BATCH).cloned().collect();
+        self.start_instance(Value::Commands(batch), out);
     }
 
     /// Runs Paxos for `own` in the first slot above the commit point not
@@ -222,8 +222,9 @@ impl Paxos {
     }
 
     /// Ends the running attempt; tries again with a higher id, at once or
-    /// after a random backoff that doubles with each consecutive
-    /// pre-emption (capped at `sync_limit`).
+    /// after a random backoff of up to `heartbeat · 2^k` ticks after the
+    /// k-th consecutive pre-emption (k capped at 6): contenders spread
+    /// out until one of them fits a whole round in.
     fn preempt(&mut self, promised: ProposalId, out: &mut Out) {
         self.stats.preemptions += 1;
         let Some(inst) = &mut self.instance else {
@@ -237,10 +238,7 @@ impl Paxos {
             self.prepare(out);
             return;
         }
-        let heartbeat = self.config.heartbeat.max(1);
-        let cap = heartbeat
-            .saturating_mul(1 << exponent)
-            .min(self.config.sync_limit.max(heartbeat));
+        let cap = self.config.heartbeat.max(1).saturating_mul(1 << exponent);
         let after = self.rng.between(1, cap);
         out.set_timer(Timer::Retry, after);
     }
@@ -285,7 +283,7 @@ impl Paxos {
 
     /// A slot above the commit point is decided (or the next one holds an
     /// accepted value) and the commit point has not moved for a whole
-    /// tick: the next slot's proposer may be gone. Run Paxos there with a
+    /// `Resync` period: the next slot's proposer may be gone. Run Paxos there with a
     /// no-op, which adopts any value already accepted.
     pub(super) fn fill_stalled_gap(&mut self, out: &mut Out) {
         if self.instance.is_some() {

@@ -20,8 +20,9 @@ pub fn id(round: u32, node: NodeId) -> ProposalId {
     ProposalId::new(round, node)
 }
 
+/// A one-command batch.
 pub fn cmd(c: &str) -> Value {
-    Value::Command(c.as_bytes().to_vec())
+    Value::Commands(vec![c.as_bytes().to_vec()])
 }
 
 pub fn step(core: &mut Paxos, f: impl FnOnce(&mut Paxos, &mut Ob)) -> Vec<Act> {
@@ -139,12 +140,13 @@ impl Cluster {
         self.deliver_all_except(&[])
     }
 
+    /// The commands `id` committed, each with its slot.
     pub fn commands(&self, id: NodeId) -> Vec<(u32, String)> {
         self.commits
             .get(&id)
             .map(|v| {
                 v.iter()
-                    .map(|(z, c)| (z.counter(), String::from_utf8_lossy(c).into_owned()))
+                    .map(|(z, c)| (z.epoch(), String::from_utf8_lossy(c).into_owned()))
                     .collect()
             })
             .unwrap_or_default()

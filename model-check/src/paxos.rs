@@ -12,10 +12,10 @@
 //! proposer prepares again at once, and the livelock model's boundary
 //! bounds the rounds instead.
 
+use protocols::paxos::Msg;
 use protocols::paxos::{
     InjectedBug, Paxos, PaxosDurable, PaxosOptions, Phase as PaxosPhase, Timer,
 };
-use protocols::paxos::{Msg, Value};
 use protocols::{ClusterConfig, NodeId, OutboxOf, Recovered};
 use stateright::actor::Network;
 
@@ -169,10 +169,9 @@ impl Duelist for Paxos {
             .iter()
             .filter_map(|(slot, a)| {
                 let acc = a.accepted.as_ref()?;
-                let value = match &acc.value {
-                    Value::Command(c) => c.clone(),
-                    Value::Noop => Vec::new(),
-                };
+                // Identity only: a batch's commands, concatenated (empty
+                // for a no-op).
+                let value = acc.value.commands().concat();
                 Some((u64::from(*slot), rank(acc.id), value))
             })
             .collect()

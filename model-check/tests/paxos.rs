@@ -15,7 +15,7 @@ use protocols::paxos::{InjectedBug, Paxos};
 
 /// Pinned: DFS exhausts these bounded spaces, so the counts are exact.
 const ONE_WRITE_STATES: usize = 285;
-const CRASH_STATES: usize = 7_540;
+const CRASH_STATES: usize = 5_412;
 
 const SAFETY: [&str; 4] = [
     properties::LINEARIZABLE,

@@ -12,12 +12,14 @@
 //!   [`Outbox`] of [`Action`]s with its ordering contract;
 //! - [`rng`]: the seeded generator cores use for jitter;
 //! - [`multipaxos`]: leader-based Multi-Paxos ([`multipaxos::MultiPaxos`]);
+//! - [`paxos`]: leaderless basic Paxos, one instance per slot ([`paxos::Paxos`]);
 //! - [`zab`]: ZooKeeper's atomic broadcast with fast leader election ([`zab::Zab`]);
 //! - [`sim`]: the seeded deterministic simulator that runs any core under
 //!   faults and checks agreement, commit order, durability and progress;
 
 pub mod contract;
 pub mod multipaxos;
+pub mod paxos;
 pub mod rng;
 pub mod sim;
 pub mod types;

@@ -4,7 +4,7 @@
 //! fixture is dropped (and, should the test process itself be killed, each
 //! server stops on its own when its stdin pipe closes).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Child;
 use std::time::Duration;
 
@@ -293,7 +293,9 @@ impl Cluster {
     }
 
     /// Waits until one running server leads and every other running server
-    /// follows it; returns the leader.
+    /// follows it; returns the leader. In a leaderless cluster (basic
+    /// Paxos), waits until every running server is a peer and all name the
+    /// same running session keeper; returns the keeper.
     pub async fn wait_for_leader(&mut self) -> NodeId {
         self.wait_for_leader_among(None).await
     }
@@ -334,6 +336,8 @@ impl Cluster {
     async fn agreed_leader(&mut self, not: Option<NodeId>) -> Option<NodeId> {
         let mut leader = None;
         let mut followers_agree = true;
+        let mut keepers = BTreeSet::new();
+        let mut peers = 0;
         for id in self.running() {
             let s = self.status(id).await?;
             match status::effective_mode(&s) {
@@ -345,8 +349,20 @@ impl Cluster {
                 Mode::Follower => {
                     followers_agree &= s.leader_id.is_some();
                 }
-                Mode::Looking | Mode::Peer => return None,
+                Mode::Peer => {
+                    peers += 1;
+                    keepers.insert(s.session_keeper);
+                }
+                Mode::Looking => return None,
             }
+        }
+        if peers > 0 {
+            // Leaderless (basic Paxos): every server is a peer; what stands
+            // in for the leader is the session keeper they all agree on.
+            let keeper = NodeId::try_from(keepers.pop_first()??).ok()?;
+            let all = peers == self.running().len() && keepers.is_empty();
+            return (all && not != Some(keeper) && self.running().contains(&keeper))
+                .then_some(keeper);
         }
         let leader = leader?;
         if !followers_agree || not == Some(leader) {

@@ -2,6 +2,7 @@
 //! standalone mode. Real `zoolab server` processes on loopback.
 
 use coordinator::api::pb::{CreateMode, Mode};
+use coordinator::server_config::ProtocolName;
 use tests::client::{Conn, NO_NODE};
 use tests::cluster::{Cluster, Options};
 use tests::protocols;
@@ -13,11 +14,13 @@ async fn a_three_node_cluster_elects_one_leader_that_the_others_follow() {
         let leader = cluster.wait_for_leader().await;
         let modes = cluster.modes().await;
         assert_eq!(modes.len(), 3, "{protocol}: {modes:?}");
+        // Leaderless basic Paxos: every server is a peer, and `leader` is
+        // the session keeper they agree on.
         for (id, mode) in &modes {
-            let expected = if *id == leader {
-                Mode::Leader
-            } else {
-                Mode::Follower
+            let expected = match protocol {
+                ProtocolName::Paxos => Mode::Peer,
+                _ if *id == leader => Mode::Leader,
+                _ => Mode::Follower,
             };
             assert_eq!(
                 *mode,
@@ -29,7 +32,12 @@ async fn a_three_node_cluster_elects_one_leader_that_the_others_follow() {
             let s = cluster.status(id).await.expect("status");
             assert_eq!(s.server_id, id as i64);
             assert_eq!(s.protocol, protocol.as_str());
-            assert_eq!(s.leader_id, Some(leader as i64));
+            if protocol == ProtocolName::Paxos {
+                assert_eq!(s.leader_id, None);
+            } else {
+                assert_eq!(s.leader_id, Some(leader as i64));
+            }
+            assert_eq!(s.session_keeper, Some(leader as i64), "{protocol}: {s:?}");
             assert_eq!(s.peers.len(), 3, "{protocol}: {s:?}");
         }
     }

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use coordinator::server_config::ProtocolName;
 use tests::binary::zoolab;
 use tests::cluster::{Cluster, Options};
 use tests::protocols;
@@ -33,13 +34,21 @@ fn printed_mode(stdout: &str) -> Option<&str> {
 async fn zoolab_status_prints_each_servers_mode_and_fails_for_a_dead_server() {
     for protocol in protocols() {
         let mut cluster = Cluster::start(Options::new(3, protocol));
+        // Under leaderless basic Paxos every server is a peer, and what
+        // the fixture returns is the session keeper they agree on.
         let leader = cluster.wait_for_leader().await;
         for id in cluster.ids() {
-            let expected = if id == leader { "leader" } else { "follower" };
+            let expected = match protocol {
+                ProtocolName::Paxos => "peer",
+                _ if id == leader => "leader",
+                _ => "follower",
+            };
             let endpoint = cluster.endpoint(id);
             let (ok, stdout, stderr) = status_command(&["--server", &endpoint]);
             assert!(ok, "{protocol}: status of server.{id}: {stderr}");
             assert_eq!(printed_mode(&stdout), Some(expected), "{stdout}");
+            let keeper = format!("Session keeper: server.{leader}\n");
+            assert!(stdout.contains(&keeper), "{protocol}: {stdout}");
             let config = cluster.node(id).config_path.clone();
             let config = config.to_str().expect("utf-8 path");
             let (ok, stdout, stderr) = status_command(&["--config", config]);

@@ -206,7 +206,8 @@ fn report_stop(reason: StopReason) {
 }
 
 /// Polls every server's Status until one is leader and every other
-/// follows; returns each server's mode word.
+/// follows (or, leaderless, every one is a peer); returns each server's
+/// mode word.
 async fn wait_for_leader(nodes: &[LocalNode]) -> Vec<(NodeId, &'static str)> {
     loop {
         let mut modes = Vec::with_capacity(nodes.len());
@@ -222,7 +223,9 @@ async fn wait_for_leader(nodes: &[LocalNode]) -> Vec<(NodeId, &'static str)> {
             .filter(|(_, m)| matches!(m, Some(Mode::Leader | Mode::Standalone)))
             .count();
         let serving = modes.iter().all(|(_, m)| m.is_some_and(status::is_serving));
-        if leaders == 1 && serving {
+        // Under leaderless basic Paxos every server is a peer and serves.
+        let leaderless = modes.iter().all(|(_, m)| *m == Some(Mode::Peer));
+        if (leaders == 1 || leaderless) && serving {
             return modes
                 .into_iter()
                 .map(|(id, m)| (id, m.map_or("unknown", mode_name)))

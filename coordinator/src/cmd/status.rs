@@ -138,10 +138,12 @@ pub async fn query(endpoint: &str) -> Result<pb::StatusResponse, StatusError> {
 /// STANDALONE for a one-server ensemble whatever its role, also while its
 /// core has not yet made itself leader (after a start or restart) and it
 /// cannot serve; that is reported as looking here (ZooKeeper's status fails
-/// for a server that does not serve yet).
+/// for a server that does not serve yet). A leaderless (basic Paxos)
+/// standalone server serves at once: it is its own session keeper.
 pub fn effective_mode(status: &pb::StatusResponse) -> Mode {
+    let me = Some(status.server_id);
     match status.mode() {
-        Mode::Standalone if status.leader_id != Some(status.server_id) => Mode::Looking,
+        Mode::Standalone if status.leader_id != me && status.session_keeper != me => Mode::Looking,
         mode => mode,
     }
 }
@@ -182,6 +184,10 @@ pub fn render(endpoint: &str, config: Option<&PathBuf>, status: &pb::StatusRespo
         status.bytes_received,
         status.commits
     ));
+    // Who expires silent sessions: worth naming where no server leads.
+    if let Some(keeper) = status.session_keeper {
+        out.push_str(&format!("Session keeper: server.{keeper}\n"));
+    }
     out
 }
 

@@ -392,6 +392,7 @@ impl ZooLab for ZooLabService {
         let mut reply = status_reply(&self.inner.config, &core, self.inner.sessions.len());
         reply.protocol = s.protocol.to_string();
         crate::api::set_traffic(&mut reply, &s.traffic);
+        reply.session_keeper = s.keeper.map(|k| k as i64);
         if !s.running {
             reply = pb::StatusResponse::failed(
                 0,

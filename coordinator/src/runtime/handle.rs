@@ -44,6 +44,8 @@ pub struct NodeStatus {
     /// loop, but a change of these alone wakes no [`NodeHandle::status_watch`]
     /// watcher: read them with [`NodeHandle::status`].
     pub traffic: super::traffic::Traffic,
+    /// The server this one takes for session keeper.
+    pub keeper: Option<NodeId>,
 }
 
 impl NodeStatus {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use protocols::multipaxos::MultiPaxos;
+use protocols::paxos::Paxos;
 use protocols::zab::Zab;
 use protocols::{ClusterConfig, Core, NodeId};
 
@@ -129,7 +130,7 @@ pub async fn start_node(
             start::<MultiPaxos>(config, Box::new(link), inbound, storage).await
         }
         ProtocolName::Zab => start::<Zab>(config, Box::new(link), inbound, storage).await,
-        ProtocolName::Paxos => Err(StartError::NotAvailable(protocol)),
+        ProtocolName::Paxos => start::<Paxos>(config, Box::new(link), inbound, storage).await,
     }
 }
 
@@ -173,6 +174,7 @@ async fn start<C: Core>(
         snapshots_installed: 0,
         running: true,
         traffic: Default::default(),
+        keeper: None,
     };
     let (status_tx, status_rx) = watch::channel(initial);
     let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);

@@ -314,6 +314,7 @@ impl<C: Core> Shell<C> {
                 commits: self.driver.commits(),
                 ..self.traffic
             },
+            keeper: self.driver.keeper(),
         };
         self.status.send_if_modified(|old| {
             // Counters alone change every turn: not worth waking watchers.

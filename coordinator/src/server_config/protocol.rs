@@ -13,8 +13,8 @@ pub enum ProtocolName {
     /// ZooKeeper's own atomic broadcast (fast leader election, discovery,
     /// synchronization, broadcast).
     Zab,
-    /// Basic (single-decree per slot, leaderless) Paxos. Reserved: not
-    /// available yet.
+    /// Basic Paxos: leaderless, one single-decree instance per log slot,
+    /// every server a proposer (`Mode: peer`).
     Paxos,
 }
 
@@ -38,7 +38,10 @@ impl ProtocolName {
     /// Whether this build can run the protocol. Flip a protocol here when its
     /// core lands and the registry can build it.
     pub fn is_available(self) -> bool {
-        matches!(self, ProtocolName::MultiPaxos | ProtocolName::Zab)
+        matches!(
+            self,
+            ProtocolName::MultiPaxos | ProtocolName::Zab | ProtocolName::Paxos
+        )
     }
 
     /// The protocols this build can run.
@@ -86,12 +89,18 @@ pub enum ProtocolError {
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProtocolError::Unknown(name) => write!(
-                f,
-                "unknown protocol {name:?}: use one of {} (reserved for later: {})",
-                ProtocolName::list(true),
-                ProtocolName::list(false)
-            ),
+            ProtocolError::Unknown(name) => {
+                write!(
+                    f,
+                    "unknown protocol {name:?}: use one of {}",
+                    ProtocolName::list(true)
+                )?;
+                let reserved = ProtocolName::list(false);
+                if !reserved.is_empty() {
+                    write!(f, " (reserved for later: {reserved})")?;
+                }
+                Ok(())
+            }
             ProtocolError::NotAvailableYet(p) => write!(
                 f,
                 "protocol {p} is not available yet: use one of {}",
@@ -131,18 +140,12 @@ mod tests {
         assert_eq!("multipaxos".parse(), Ok(ProtocolName::MultiPaxos));
         assert_eq!("Multi-Paxos".parse(), Ok(ProtocolName::MultiPaxos));
         assert_eq!("zab".parse::<ProtocolName>(), Ok(ProtocolName::Zab));
-        assert_eq!(
-            "paxos".parse::<ProtocolName>(),
-            Err(ProtocolError::NotAvailableYet(ProtocolName::Paxos))
-        );
+        assert_eq!("paxos".parse::<ProtocolName>(), Ok(ProtocolName::Paxos));
+        assert_eq!(ProtocolName::available().count(), 3);
         let err = "raft".parse::<ProtocolName>().expect_err("unknown");
         assert_eq!(
             err.to_string(),
-            "unknown protocol \"raft\": use one of multipaxos, zab (reserved for later: paxos)"
-        );
-        assert_eq!(
-            ProtocolError::NotAvailableYet(ProtocolName::Paxos).to_string(),
-            "protocol paxos is not available yet: use one of multipaxos, zab"
+            "unknown protocol \"raft\": use one of multipaxos, zab, paxos"
         );
     }
 }

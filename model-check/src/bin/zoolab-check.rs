@@ -14,11 +14,14 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use model_check::check::{self, RunOptions, Stop};
+use model_check::livelock_cli;
 use model_check::multipaxos;
+use model_check::paxos;
 use model_check::properties;
 use model_check::register::RegOp;
 use model_check::zab;
 use protocols::multipaxos::InjectedBug;
+use protocols::paxos::InjectedBug as PaxosBug;
 use protocols::zab::InjectedBug as ZabBug;
 use stateright::Model;
 
@@ -39,6 +42,7 @@ struct Cli {
 enum Protocol {
     Multipaxos,
     Zab,
+    Paxos,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -57,6 +61,13 @@ impl Bug {
     fn multipaxos(self) -> Option<InjectedBug> {
         match self {
             Bug::AcceptBelowPromise => Some(InjectedBug::AcceptBelowPromise),
+            Bug::CommitWithoutQuorum | Bug::AcceptStaleEpoch => None,
+        }
+    }
+
+    fn paxos(self) -> Option<PaxosBug> {
+        match self {
+            Bug::AcceptBelowPromise => Some(PaxosBug::AcceptBelowPromise),
             Bug::CommitWithoutQuorum | Bug::AcceptStaleEpoch => None,
         }
     }
@@ -93,6 +104,14 @@ struct ModelArgs {
     /// Override the bound on ballot rounds (larger: much slower).
     #[arg(long)]
     max_epoch: Option<u32>,
+    /// Paxos: do not explore states with more messages in flight than
+    /// this (a bounded network; default: unbounded).
+    #[arg(long)]
+    max_in_flight: Option<usize>,
+    /// Paxos: explore breadth-first only the states fewer than this many
+    /// steps deep (the two-client model is too large to exhaust).
+    #[arg(long)]
+    max_depth: Option<usize>,
     /// Replace the clients: one `--client` per client, a script of
     /// operations such as `put:A,get` (repeat the flag for more clients).
     #[arg(long = "client", value_parser = parse_script)]
@@ -119,6 +138,9 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:3000")]
         addr: SocketAddr,
     },
+    /// Search for dueling proposers (each pre-empted twice in phase 2,
+    /// nothing chosen) and print the duel, or report that none exists.
+    Livelock(livelock_cli::LivelockArgs),
 }
 
 fn campaigns(args: &ModelArgs) -> multipaxos::Campaigns {
@@ -171,6 +193,7 @@ fn main() -> ExitCode {
     match cli.protocol {
         Protocol::Multipaxos => multipaxos_main(cli.command),
         Protocol::Zab => zab_main(cli.command),
+        Protocol::Paxos => paxos_main(cli.command),
     }
 }
 
@@ -232,6 +255,7 @@ fn zab_detectors(args: &ModelArgs, bug: bool) -> zab::Detectors {
 
 fn zab_main(command: Cmd) -> ExitCode {
     match command {
+        Cmd::Livelock(args) => livelock_cli::zab(&args),
         Cmd::Check {
             model,
             threads,
@@ -285,6 +309,7 @@ fn zab_main(command: Cmd) -> ExitCode {
 
 fn multipaxos_main(command: Cmd) -> ExitCode {
     match command {
+        Cmd::Livelock(args) => livelock_cli::multipaxos(&args),
         Cmd::Check {
             model,
             threads,
@@ -331,6 +356,77 @@ fn multipaxos_main(command: Cmd) -> ExitCode {
             };
             println!("Explorer on http://{addr}/ (Ctrl-C to stop)");
             multipaxos::model(bounds(&model), campaigns(&model), bug)
+                .checker()
+                .serve(addr);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn paxos_bounds(args: &ModelArgs) -> model_check::model::Bounds {
+    let mut bounds = if args.crashes {
+        paxos::crash_bounds()
+    } else {
+        paxos::main_bounds()
+    };
+    bounds.max_in_flight = args.max_in_flight.or(bounds.max_in_flight);
+    if let Some(max_epoch) = args.max_epoch {
+        bounds.max_epoch = max_epoch;
+    }
+    if !args.clients.is_empty() {
+        bounds.clients = args.clients.clone();
+    }
+    bounds
+}
+
+fn paxos_main(command: Cmd) -> ExitCode {
+    match command {
+        Cmd::Livelock(args) => livelock_cli::paxos(&args),
+        Cmd::Check {
+            model,
+            threads,
+            timeout,
+        } => {
+            let bug = match bug_for(&model, "paxos", Bug::paxos) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
+            let bounds = paxos_bounds(&model);
+            println!(
+                "paxos: {} servers, clients {:?}, ballot rounds <= {}, max crashes {}{}{}",
+                bounds.servers,
+                bounds.clients,
+                bounds.max_epoch,
+                bounds.max_crashes,
+                bug.map_or(String::new(), |b| format!(", injected bug {b:?}")),
+                model.max_depth.map_or(String::new(), |d| format!(
+                    ", states fewer than {d} steps deep"
+                ))
+            );
+            let opts = RunOptions {
+                threads: usize::from(threads),
+                timeout: Duration::from_secs(timeout),
+                stop: if bug.is_some() {
+                    Stop::AnyOf(vec![properties::AGREEMENT, properties::LINEARIZABLE])
+                } else {
+                    Stop::Never
+                },
+                breadth_first: bug.is_some() || model.max_depth.is_some(),
+                max_depth: model.max_depth,
+            };
+            print_verdict(&check::run(paxos::model(bounds, bug), &opts))
+        }
+        Cmd::Explore { model, addr } => {
+            if !addr.ip().is_loopback() {
+                eprintln!("error: the Explorer only binds a loopback address, not {addr}");
+                return ExitCode::from(2);
+            }
+            let bug = match bug_for(&model, "paxos", Bug::paxos) {
+                Ok(bug) => bug,
+                Err(code) => return code,
+            };
+            println!("Explorer on http://{addr}/ (Ctrl-C to stop)");
+            paxos::model(paxos_bounds(&model), bug)
                 .checker()
                 .serve(addr);
             ExitCode::SUCCESS

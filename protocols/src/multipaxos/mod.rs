@@ -220,6 +220,24 @@ impl MultiPaxos {
         &self.pending
     }
 
+    /// The ballot this node campaigns with while in phase 1 (a candidate),
+    /// read-only (the model checker's livelock view).
+    pub fn candidate_ballot(&self) -> Option<Ballot> {
+        match &self.role {
+            RoleState::Candidate(c) => Some(c.ballot),
+            _ => None,
+        }
+    }
+
+    /// The ballot this node leads in phase 2, read-only (the model
+    /// checker's livelock view).
+    pub fn leader_ballot(&self) -> Option<Ballot> {
+        match &self.role {
+            RoleState::Leader(l) => Some(l.ballot),
+            _ => None,
+        }
+    }
+
     /// Changes the durable state and asks the host to persist the change,
     /// in that order, so memory and disk never disagree.
     fn persist(&mut self, record: Record, out: &mut Out) {

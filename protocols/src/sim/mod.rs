@@ -102,6 +102,29 @@ pub fn run_with<C: Core>(config: SimConfig, ctor: Constructor<C>) -> Result<RunS
     Sim::<C>::with_constructor(config, ctor).run()
 }
 
+/// The seeds a sweep test runs: one (`ZOOLAB_SIM_SEED`), the first n
+/// (`ZOOLAB_SIM_SEEDS`), or the first `default`.
+pub fn seeds_from_env(default: u64) -> Vec<u64> {
+    let var = |name| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(seed) = var("ZOOLAB_SIM_SEED") {
+        return vec![seed];
+    }
+    (0..var("ZOOLAB_SIM_SEEDS").unwrap_or(default)).collect()
+}
+
+/// The randomized run of `seed`, showing `ZOOLAB_SIM_LOG` last events if
+/// it breaks an invariant.
+pub fn config_from_env(seed: u64) -> SimConfig {
+    let mut config = SimConfig::randomized(seed);
+    if let Some(n) = std::env::var("ZOOLAB_SIM_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.log_len = n;
+    }
+    config
+}
+
 /// What a sweep did: how many runs, and their statistics summed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sweep {

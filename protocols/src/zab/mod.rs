@@ -230,6 +230,19 @@ impl Zab {
         }
     }
 
+    /// While leading: the epoch being established (0 until discovery
+    /// picks it) and whether discovery is over, i.e. a quorum acknowledged
+    /// NEWEPOCH. Read-only (the model checker's livelock view).
+    pub fn leader_epoch(&self) -> Option<(u32, bool)> {
+        match &self.role {
+            RoleState::Leading(l) => Some((
+                l.epoch,
+                matches!(l.phase, LeaderPhase::AwaitAckLd | LeaderPhase::Broadcast),
+            )),
+            _ => None,
+        }
+    }
+
     /// Writes proposed here that are held or outstanding.
     pub fn pending(&self) -> impl Iterator<Item = &Command> {
         self.held

@@ -105,6 +105,8 @@ pub struct NodeDriver<C: Core> {
     tracker: SessionTracker,
     /// When each peer was last heard from (the leaderless keeper rule).
     heard: BTreeMap<NodeId, i64>,
+    /// The session keeper as this server last decided it.
+    keeper: Option<NodeId>,
     /// Clean-ups proposed, and when.
     cleanup_proposed: BTreeMap<String, i64>,
     since_snapshot: u64,
@@ -151,6 +153,7 @@ impl<C: Core> NodeDriver<C> {
             next_tag,
             tracker,
             heard: BTreeMap::new(),
+            keeper: None,
             cleanup_proposed: BTreeMap::new(),
             since_snapshot: 0,
             snapshot_pending: false,
@@ -216,6 +219,11 @@ impl<C: Core> NodeDriver<C> {
 
     pub fn tracker(&self) -> &SessionTracker {
         &self.tracker
+    }
+
+    /// The server this one takes for session keeper (itself included).
+    pub fn keeper(&self) -> Option<NodeId> {
+        self.keeper
     }
 
     fn input(&mut self, now: i64, input: Input<C>, ready: &mut Ready<C>) {

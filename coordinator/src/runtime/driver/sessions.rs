@@ -21,6 +21,7 @@ impl<C: Core> NodeDriver<C> {
         };
         let window = i64::from(self.config.tree.max_session_timeout());
         let keeper = choose_keeper(self.config.id, rule, &self.heard, now, window);
+        self.keeper = keeper;
         self.tracker.set_keeper(keeper == Some(self.config.id), now);
     }
 

@@ -9,8 +9,9 @@
 //! below [`MAX_ROUND`]: it is how a server that settled on a leader that
 //! will not have it (FLE without a finalize wait) looks again, and it
 //! bounds elections, as `Bounds::max_epoch` bounds epochs. `CheckQuorum`
-//! and `LeaderSilent` model a leader or follower giving up on the other.
-//! They are armed only in the crash model, where they are needed.
+//! and `LeaderSilent` model a leader or follower giving up on the other;
+//! only the broken-core search arms `LeaderSilent` (`CheckQuorum` stays
+//! unarmed everywhere).
 
 use protocols::zab::{InjectedBug, Timer, Zab, ZabDurable};
 use protocols::{ClusterConfig, Core, NodeId, OutboxOf, Recovered, Role};

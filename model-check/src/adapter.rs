@@ -83,6 +83,9 @@ pub struct CoreActor<C: Core> {
     /// state. Judged again after every step: a timer refused now may be
     /// armed later, and an armed one the predicate now refuses is disarmed.
     pub arm_timer: ArmTimer<C>,
+    /// Whether a restart increments [`Stored::restarts`] (see
+    /// [`CoreActor::counting_restarts`]).
+    pub count_restarts: bool,
 }
 
 impl<C: Core> Clone for CoreActor<C> {
@@ -91,6 +94,7 @@ impl<C: Core> Clone for CoreActor<C> {
             config: self.config.clone(),
             new_core: self.new_core,
             arm_timer: self.arm_timer,
+            count_restarts: self.count_restarts,
         }
     }
 }
@@ -110,7 +114,19 @@ impl<C: Core> CoreActor<C> {
             config,
             new_core: C::new,
             arm_timer,
+            count_restarts: false,
         }
+    }
+
+    /// The same model with every restart counted in the persisted ghost
+    /// [`Stored::restarts`], so `within_boundary` can bound the total
+    /// number of crashes: stateright's `max_crashes` bounds only how many
+    /// servers are down at once, and a server that crashes and restarts
+    /// again and again re-sends its start-up messages each time, which on
+    /// FIFO channels queues without bound.
+    pub fn counting_restarts(mut self) -> Self {
+        self.count_restarts = true;
+        self
     }
 
     /// The same model with a different (e.g. deliberately broken) constructor.
@@ -290,7 +306,11 @@ impl<C: Core> Actor for CoreActor<C> {
     }
 
     fn on_start(&self, id: Id, storage: &Option<Self::Storage>, o: &mut Out<Self>) -> Self::State {
-        let stored = storage.clone().unwrap_or_default();
+        let mut stored = storage.clone().unwrap_or_default();
+        let before = stored.clone();
+        if self.count_restarts && storage.is_some() {
+            stored.restarts = stored.restarts.saturating_add(1);
+        }
         let recovered = Recovered {
             durable: stored.durable.clone(),
             applied: stored.machine.last_applied(),
@@ -305,7 +325,10 @@ impl<C: Core> Actor for CoreActor<C> {
             armed: BTreeSet::new(),
         };
         self.settle(id, &mut st, out, o);
-        if st.stored != stored {
+        // Counting restarts needs storage from the first start on: a server
+        // that crashed before saving anything would otherwise restart
+        // uncounted.
+        if st.stored != before || (self.count_restarts && storage.is_none()) {
             o.save(st.stored.clone());
         }
         st

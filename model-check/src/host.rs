@@ -70,6 +70,10 @@ impl Machine {
 pub struct Stored<D> {
     pub durable: D,
     pub machine: Machine,
+    /// How many times this server restarted: a ghost, counted only by an
+    /// adapter built [`crate::adapter::CoreActor::counting_restarts`], so a
+    /// model can bound the total number of crashes (0 otherwise).
+    pub restarts: u32,
 }
 
 /// A client request this node accepted and has not answered yet (volatile:

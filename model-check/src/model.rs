@@ -55,7 +55,8 @@ pub fn live_servers<'a, C: Core>(
         .filter_map(|i| server(state, i).map(|s| (i, s)))
 }
 
-fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool {
+/// Whether `state` is inside `bounds` (a model may narrow this further).
+pub fn within_boundary<C: Core>(bounds: &Bounds, state: &CoreModelState<C>) -> bool {
     let clients_up = state.crashed.iter().skip(bounds.servers).all(|c| !c);
     clients_up
         && bounds

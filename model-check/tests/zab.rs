@@ -2,6 +2,7 @@
 //! property holds in the exhausted main model, its state space is pinned,
 //! and a core with an injected bug is caught.
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use model_check::check::{self, CheckReport, RunOptions, Stop};
@@ -14,9 +15,23 @@ use protocols::zab::{InjectedBug, Zab};
 /// state space shows here (DFS exhausts the bounded space: exact count).
 const MAIN_UNIQUE_STATES: usize = 213_217;
 
+/// One search at a time: `the_correct_core_keeps_safety_where_the_broken_one_fails`
+/// compares how far two time-bounded searches get, which a concurrent
+/// exhaustive run on the same two cores would skew.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Pinned: the crash-restart run (`zab::crash_bounds`).
+const CRASH_UNIQUE_STATES: usize = 1_064_946;
+
 fn exhaust(bounds: model_check::model::Bounds, detectors: zab::Detectors) -> CheckReport<Zab> {
     let opts = RunOptions {
-        timeout: Duration::from_secs(60),
+        timeout: Duration::from_secs(240),
         ..RunOptions::default()
     };
     let report = check::run(zab::model(bounds, detectors, None), &opts);
@@ -29,6 +44,7 @@ fn exhaust(bounds: model_check::model::Bounds, detectors: zab::Detectors) -> Che
 
 #[test]
 fn every_property_holds_for_a_write_through_election_discovery_and_sync() {
+    let _serial = serial();
     let report = exhaust(zab::main_bounds(), zab::MAIN_DETECTORS);
     for o in &report.outcomes {
         assert!(o.holds, "{} does not hold:\n{}", o.name, report.render());
@@ -54,6 +70,31 @@ fn every_property_holds_for_a_write_through_election_discovery_and_sync() {
     );
 }
 
+#[test]
+fn every_property_holds_when_a_server_crashes_and_restarts_from_what_it_persisted() {
+    let _serial = serial();
+    let report = exhaust(zab::crash_bounds(), zab::CRASH_DETECTORS);
+    for o in &report.outcomes {
+        assert!(o.holds, "{} does not hold:\n{}", o.name, report.render());
+    }
+    // Not vacuous: a server crashed, restarted from its storage and took
+    // part in broadcast again.
+    let rejoined = report
+        .outcome(zab::RESTARTED_AND_REJOINED)
+        .expect("property");
+    assert!(
+        rejoined.holds && rejoined.path.is_some(),
+        "{}",
+        report.render()
+    );
+    assert_eq!(
+        report.unique_states,
+        CRASH_UNIQUE_STATES,
+        "{}",
+        report.render()
+    );
+}
+
 /// The broken core's search: depth-first, stopping at the first safety
 /// counterexample.
 fn search(bug: Option<InjectedBug>, timeout: Duration) -> CheckReport<Zab> {
@@ -68,6 +109,7 @@ fn search(bug: Option<InjectedBug>, timeout: Duration) -> CheckReport<Zab> {
 
 #[test]
 fn a_leader_that_commits_without_a_quorum_breaks_prefix_consistency() {
+    let _serial = serial();
     let report = search(
         Some(InjectedBug::CommitWithoutQuorum),
         Duration::from_secs(30),
@@ -94,10 +136,11 @@ fn a_leader_that_commits_without_a_quorum_breaks_prefix_consistency() {
 
 #[test]
 fn the_correct_core_keeps_safety_where_the_broken_one_fails() {
+    let _serial = serial();
     // The same model is too large to exhaust here (millions of states); a
     // bounded depth-first search, far larger than the one that breaks the
     // broken core, must find no safety counterexample.
-    let report = search(None, Duration::from_secs(8));
+    let report = search(None, Duration::from_secs(20));
     for name in zab::SAFETY {
         let o = report.outcome(name).expect("property");
         assert!(o.path.is_none(), "{name}:\n{}", report.render());

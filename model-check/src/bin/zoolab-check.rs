@@ -104,8 +104,9 @@ struct ModelArgs {
     /// Override the bound on ballot rounds (larger: much slower).
     #[arg(long)]
     max_epoch: Option<u32>,
-    /// Paxos: do not explore states with more messages in flight than
-    /// this (a bounded network; default: unbounded).
+    /// Do not explore states with more messages in flight than this (a
+    /// bounded network). Paxos: default unbounded; Zab: 0 means no bound,
+    /// the crash run's default is 7.
     #[arg(long)]
     max_in_flight: Option<usize>,
     /// Paxos: explore breadth-first only the states fewer than this many
@@ -240,16 +241,24 @@ fn zab_bounds(args: &ModelArgs, bug: bool) -> model_check::model::Bounds {
     if !args.clients.is_empty() {
         bounds.clients = args.clients.clone();
     }
+    if let Some(limit) = args.max_in_flight {
+        bounds.max_in_flight = (limit > 0).then_some(limit);
+    }
     bounds
 }
 
 fn zab_detectors(args: &ModelArgs, bug: bool) -> zab::Detectors {
-    if args.crashes {
+    let detectors = if args.crashes {
         zab::CRASH_DETECTORS
     } else if bug {
         zab::BUG_DETECTORS
     } else {
         zab::MAIN_DETECTORS
+    };
+    // `--campaigners N`: servers n1..=nN may start an election (`Init`).
+    zab::Detectors {
+        init_on: args.campaigners.unwrap_or(detectors.init_on),
+        ..detectors
     }
 }
 

@@ -70,7 +70,10 @@
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 //! - [`cli`]: the heart of `zoolab cli`: zkCli's parser, renderer and shell.
+//! - [`frontend`]: the front-end-neutral request path (sessions, reads,
+//!   writes) that gRPC and the wire protocol share.
 //! - [`grpc`]: the gRPC service over the runtime's request core, and `serve`.
+//! - [`wire`]: ZooKeeper 3.8's client protocol on clientPort.
 //! - [`client`]: the Rust client: connect string, keep-alive, failover with
 //!   the session intact, watch re-registration, typed errors.
 //! - [`cmd`]: the `zoolab` command (server, cluster, status).
@@ -84,6 +87,7 @@ pub mod command;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod frontend;
 pub mod grpc;
 pub mod net;
 mod ops;
@@ -99,6 +103,7 @@ pub mod stat;
 pub mod storage;
 pub mod tree;
 pub mod watch;
+pub mod wire;
 
 pub use acl::{Acl, Id};
 pub use command::{

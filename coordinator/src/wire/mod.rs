@@ -13,6 +13,7 @@
 //! - `conn`: one connection (handshake, ordered replies, notifications
 //!   before the reply that caused them, idle timeout); `dispatch`: one
 //!   request through the request core.
+//! - [`roundtrip`]: the decoder's properties, run by the fuzz target.
 //! - [`fourlw`]: recognising four-letter words and the hook that answers.
 //! - [`WireServer`]: the listener, with `maxClientCnxns` per client IP.
 //!
@@ -36,6 +37,7 @@ pub mod opcode;
 pub mod records;
 pub mod request;
 pub mod response;
+pub mod roundtrip;
 #[cfg(test)]
 mod tests;
 

@@ -115,3 +115,21 @@ fn every_captured_reply_and_notification_reencodes_byte_for_byte() {
         "{replies} replies, {events} events"
     );
 }
+
+#[test]
+fn no_captured_frame_or_prefix_of_one_breaks_a_decoder() {
+    let all = frames();
+    for (_, _, payload) in &all {
+        for end in 0..=payload.len() {
+            super::roundtrip::check(&payload[..end]);
+        }
+        // And with one byte flipped at every position.
+        let mut flipped = payload.clone();
+        for i in 0..flipped.len() {
+            flipped[i] ^= 0x80;
+            super::roundtrip::check(&flipped);
+            flipped[i] ^= 0x80;
+        }
+    }
+    assert!(all.len() > 200);
+}

@@ -140,6 +140,15 @@ async fn replies_carry_zookeeper_codes_with_header_only_errors_and_fixed_special
         (op::XID_AUTH, 0, 0)
     );
 
+    let who = zk.call(&Request::WhoAmI).await;
+    assert_eq!(
+        who.response(op::WHO_AM_I),
+        Response::WhoAmI(vec![
+            ("ip".into(), "127.0.0.1".into()),
+            ("digest".into(), "user".into())
+        ])
+    );
+
     // Unknown opcodes: UNIMPLEMENTED with zxid -1, and the connection lives.
     let unknown = zk.call(&Request::Unknown(999)).await;
     assert_eq!(
@@ -147,11 +156,24 @@ async fn replies_carry_zookeeper_codes_with_header_only_errors_and_fixed_special
         (ErrorCode::Unimplemented.code(), -1)
     );
 
-    let who = zk.call(&Request::WhoAmI).await;
+    // An unknown auth scheme: AUTHFAILED, then the connection closes.
+    let mut other = Zk::connect(c.addr(2), 2_000).await;
+    other
+        .send_xid(
+            op::XID_AUTH,
+            &Request::Auth {
+                kind: 0,
+                scheme: "kerberos".into(),
+                auth: b"x".to_vec(),
+            },
+        )
+        .await;
+    let failed = other.recv().await;
     assert_eq!(
-        who.response(op::WHO_AM_I),
-        Response::WhoAmI(vec![("ip".into(), "127.0.0.1".into())])
+        (failed.header.zxid, failed.header.err),
+        (0, ErrorCode::AuthFailed.code())
     );
+    assert!(closed(&mut other.stream).await);
     let sync = zk.call(&Request::Sync { path: "/a".into() }).await;
     assert_eq!(
         sync.response(op::SYNC),

@@ -1,7 +1,7 @@
 //! kazoo (the Python ZooKeeper client, from PyPI) against a 3-node zoolab
 //! cluster, for every protocol: the scenarios in `tests/kazoo/*.py` (CRUD
-//! and errors, sequential and ephemeral nodes, watches, transactions, the
-//! lock / counter / election recipes) speak ZooKeeper's wire protocol to
+//! and errors, digest ACLs, sequential and ephemeral nodes, watches,
+//! transactions, the lock / counter / election recipes) speak ZooKeeper's wire protocol to
 //! the servers' clientPorts. `tests/run.sh` installs kazoo when missing;
 //! without it this test fails (it never skips).
 
@@ -15,8 +15,9 @@ use tokio::process::Command;
 /// One scenario's bound (each takes a few seconds on a quiet machine).
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(180);
 
-const SCENARIOS: [&str; 5] = [
+const SCENARIOS: [&str; 6] = [
     "crud.py",
+    "acl.py",
     "nodes.py",
     "watches.py",
     "transactions.py",

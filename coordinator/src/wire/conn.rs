@@ -14,7 +14,7 @@ use tokio::time::{Instant, timeout};
 
 use protocols::Zxid;
 
-use crate::acl::Id;
+use crate::auth::AuthInfo;
 use crate::error::ErrorCode;
 use crate::frontend::Opened;
 use crate::watch::WatchedEvent;
@@ -151,7 +151,8 @@ async fn handshake(
         .ok()?;
     let caller = Caller {
         session: response.session_id,
-        ids: vec![Id::new("ip", peer.ip().to_string())],
+        peer: peer.ip(),
+        auth: AuthInfo::for_client(Some(peer.ip())),
     };
     Some((caller, response.timeout_ms, zxid))
 }

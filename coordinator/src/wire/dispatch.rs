@@ -4,7 +4,7 @@
 
 use protocols::Zxid;
 
-use crate::acl::Id;
+use crate::auth::{AuthConfig, AuthInfo};
 use crate::command::{Command, MultiOp, Op};
 use crate::error::ErrorCode;
 use crate::event::SessionId;
@@ -79,17 +79,22 @@ pub(super) struct Lost(pub RequestError);
 /// The session a connection serves and who it is.
 pub(super) struct Caller {
     pub session: SessionId,
-    /// `ip:<address>` and any identities added by auth.
-    pub ids: Vec<Id>,
+    pub peer: std::net::IpAddr,
+    /// `ip:<address>` and any identities proven by auth packets.
+    pub auth: AuthInfo,
 }
 
 impl Caller {
     fn command(&self, xid: i32, op: Op) -> Command {
         let mut c = Command::new(op)
             .with_session(self.session)
-            .with_auth(self.ids.clone());
+            .with_auth(self.ids());
         c.xid = xid;
         c
+    }
+
+    fn ids(&self) -> Vec<crate::acl::Id> {
+        self.auth.ids().to_vec()
     }
 }
 
@@ -137,7 +142,7 @@ pub(super) async fn serve(
             .await
         }
         Request::GetData { path, watch } => {
-            let ids = caller.ids.clone();
+            let ids = caller.ids();
             read(core, session, move |r| {
                 r.get_data(session, &path, watch, &ids)
                     .map(|(d, stat)| Response::GetData {
@@ -148,7 +153,7 @@ pub(super) async fn serve(
             .await
         }
         Request::GetChildren { path, watch } => {
-            let ids = caller.ids.clone();
+            let ids = caller.ids();
             read(core, session, move |r| {
                 r.get_children(session, &path, watch, &ids)
                     .map(|(children, _)| Response::GetChildren(children))
@@ -156,7 +161,7 @@ pub(super) async fn serve(
             .await
         }
         Request::GetChildren2 { path, watch } => {
-            let ids = caller.ids.clone();
+            let ids = caller.ids();
             read(core, session, move |r| {
                 r.get_children(session, &path, watch, &ids)
                     .map(|(children, stat)| Response::GetChildren2 { children, stat })
@@ -164,17 +169,19 @@ pub(super) async fn serve(
             .await
         }
         Request::GetAcl { path } => {
+            let ids = caller.ids();
             read(core, session, move |r| {
                 r.tree()
-                    .get_acl(&path)
+                    .get_acl_as(&path, &ids)
                     .map(|(acl, stat)| Response::GetAcl { acl, stat })
             })
             .await
         }
         Request::GetAllChildrenNumber { path } => {
+            let ids = caller.ids();
             read(core, session, move |r| {
                 r.tree()
-                    .get_all_children_number(&path)
+                    .get_all_children_number_as(&path, &ids)
                     .map(Response::AllChildrenNumber)
             })
             .await
@@ -252,14 +259,33 @@ pub(super) async fn serve(
             })
         }
         Request::WhoAmI => {
-            let ids = caller
-                .ids
-                .iter()
-                .map(|id| (id.scheme.clone(), id.id.clone()))
+            let infos = caller
+                .auth
+                .client_infos()
+                .into_iter()
+                .map(|i| (i.auth_scheme, i.user))
                 .collect();
-            Ok(Answer::ok(core.applied_zxid().await, Response::WhoAmI(ids)))
+            Ok(Answer::ok(
+                core.applied_zxid().await,
+                Response::WhoAmI(infos),
+            ))
         }
-        Request::Auth { scheme, .. } => Ok(auth(&scheme)),
+        Request::Auth { scheme, auth, .. } => {
+            let peer = Some(caller.peer);
+            Ok(
+                match caller
+                    .auth
+                    .add_auth(&scheme, &auth, peer, AuthConfig::from_env())
+                {
+                    Ok(_) => Answer::fixed(ErrorCode::Ok, 0),
+                    // ZooKeeper closes the connection (not the session).
+                    Err(e) => Answer {
+                        close: true,
+                        ..Answer::fixed(e.code(), 0)
+                    },
+                },
+            )
+        }
         Request::CloseSession => {
             let (zxid, result) = core.write(caller.command(xid, Op::CloseSession)).await;
             match result {
@@ -275,20 +301,6 @@ pub(super) async fn serve(
             Response::Empty,
         )),
         Request::Unknown(_) => Ok(Answer::fixed(ErrorCode::Unimplemented, -1)),
-    }
-}
-
-/// auth (100). TODO(auth): identities come from `coordinator::auth` once
-/// it lands; until then every scheme ZooKeeper ships a provider for is
-/// accepted without adding an identity (ACLs stay world-only), and any
-/// other scheme is AUTHFAILED and closes, as in ZooKeeper.
-fn auth(scheme: &str) -> Answer {
-    match scheme {
-        "digest" | "ip" => Answer::fixed(ErrorCode::Ok, 0),
-        _ => Answer {
-            close: true,
-            ..Answer::fixed(ErrorCode::AuthFailed, 0)
-        },
     }
 }
 
@@ -389,7 +401,7 @@ fn multi_replies(result: &MultiResult, short: &[bool]) -> Vec<MultiReply> {
 /// multiRead (22): each op on its own; a failing one answers its error.
 async fn multi_read(core: &RequestCore, caller: &Caller, m: MultiRequest) -> Result<Answer, Lost> {
     let session = caller.session;
-    let ids = caller.ids.clone();
+    let ids = caller.ids();
     read(core, session, move |r| {
         let replies =
             m.ops

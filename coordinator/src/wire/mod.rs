@@ -24,8 +24,12 @@
 //! - A bare `check` (13) outside multi is answered (ZooKeeper 3.8 sends
 //!   nothing); `reconfig`, `sasl` and getMaxChildren are UNIMPLEMENTED.
 //! - Children come back sorted; session ids and passwords differ in value.
-//! - TODO(auth): until `coordinator::auth` lands, `auth` accepts digest
-//!   without adding an identity; every connection is `ip:<address>` only.
+//!
+//! Identities: every connection starts as `ip:<address>`; auth packets add
+//! what [`crate::auth`] proves (digest, ip; super with a super digest) and
+//! every command and read carries them, so ACLs are enforced by the request
+//! core exactly as for gRPC. An unknown scheme is AUTHFAILED and closes
+//! the connection.
 
 mod conn;
 mod dispatch;

@@ -15,7 +15,7 @@ pub const KNOWN_WORDS: [&[u8; 4]; 18] = [
 
 /// Whether the first four bytes of a connection are a command word.
 pub fn is_word(first: &[u8; 4]) -> bool {
-    KNOWN_WORDS.iter().any(|w| *w == first)
+    KNOWN_WORDS.contains(&first)
 }
 
 /// The text of an answer, or `None` to close without one.

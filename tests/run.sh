@@ -9,4 +9,11 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
+# The kazoo compatibility scenarios (tests/tests/t75_kazoo.rs) need the
+# Python client from PyPI; t75 fails rather than skips without it.
+if ! python3 -c "import kazoo" >/dev/null 2>&1; then
+    echo "tests/run.sh: installing kazoo (python3 -m pip install kazoo)" >&2
+    python3 -m pip install --quiet kazoo
+fi
+
 cargo test --workspace --locked "$@"

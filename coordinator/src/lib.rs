@@ -71,7 +71,10 @@
 //! - [`storage`]: the dataDir: its lock, the write-ahead log, snapshot files.
 //! - [`net`]: the peer transport between servers: framed, handshaken TCP links.
 //! - [`cli`]: the heart of `zoolab cli`: zkCli's parser, renderer and shell.
+//! - [`frontend`]: the front-end-neutral request path (sessions, reads,
+//!   writes) that gRPC and the wire protocol share.
 //! - [`grpc`]: the gRPC service over the runtime's request core, and `serve`.
+//! - [`wire`]: ZooKeeper 3.8's client protocol on clientPort.
 //! - [`client`]: the Rust client: connect string, keep-alive, failover with
 //!   the session intact, watch re-registration, typed errors.
 //! - [`fourlw`]: ZooKeeper's four-letter words (`ruok`, `srvr`, `mntr`…)
@@ -89,6 +92,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod fourlw;
+pub mod frontend;
 pub mod grpc;
 pub mod net;
 mod ops;
@@ -104,6 +108,7 @@ pub mod stat;
 pub mod storage;
 pub mod tree;
 pub mod watch;
+pub mod wire;
 
 pub use acl::{Acl, Id};
 pub use command::{

@@ -141,6 +141,22 @@ impl Cluster {
             .unwrap_or_else(|| panic!("no server.{id}"))
     }
 
+    /// `127.0.0.1:<clientPort>` of a server: ZooKeeper's wire protocol.
+    pub fn client_endpoint(&self, id: NodeId) -> String {
+        self.node(id).client_endpoint()
+    }
+
+    /// Every server's `127.0.0.1:<clientPort>`, comma-separated: a
+    /// ZooKeeper client's connect string.
+    pub fn client_connect_string(&self) -> String {
+        let all: Vec<String> = self
+            .ids()
+            .iter()
+            .map(|&id| self.client_endpoint(id))
+            .collect();
+        all.join(",")
+    }
+
     /// `127.0.0.1:<grpcPort>` of a server.
     pub fn endpoint(&self, id: NodeId) -> String {
         self.node(id).grpc_endpoint()

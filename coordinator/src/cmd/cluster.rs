@@ -290,8 +290,9 @@ fn print_banner(
     for node in nodes {
         let id = node.id();
         println!(
-            "  server.{id}  gRPC {}  pid {}  config {}  log {}",
+            "  server.{id}  gRPC {}  ZooKeeper {}  pid {}  config {}  log {}",
             node.grpc_endpoint(),
+            node.client_endpoint(),
             pids.get(&id).copied().unwrap_or(0),
             node.config_path.display(),
             node.log_path.display()
@@ -299,6 +300,8 @@ fn print_banner(
     }
     let connect: Vec<String> = nodes.iter().map(LocalNode::grpc_endpoint).collect();
     println!("Connect string (gRPC): {}", connect.join(","));
+    let zk: Vec<String> = nodes.iter().map(LocalNode::client_endpoint).collect();
+    println!("Connect string (ZooKeeper clients): {}", zk.join(","));
     if let Some(first) = nodes.first() {
         println!(
             "Status of a server:    zoolab status --server {}",

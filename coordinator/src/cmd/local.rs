@@ -40,6 +40,11 @@ impl LocalNode {
     pub fn grpc_endpoint(&self) -> String {
         self.config.grpc_endpoint()
     }
+
+    /// `127.0.0.1:<clientPort>`: ZooKeeper's wire protocol.
+    pub fn client_endpoint(&self) -> String {
+        self.config.client_endpoint()
+    }
 }
 
 /// Why a local cluster could not be laid out.

@@ -1,5 +1,5 @@
 //! `zoolab server --config zoo.cfg`: one node — its storage in dataDir, its
-//! peer transport, its gRPC service — until SIGINT, SIGTERM or (with the
+//! peer transport, its gRPC service, ZooKeeper's protocol on clientPort — until SIGINT, SIGTERM or (with the
 //! hidden `--exit-on-stdin-eof`) the end of standard input.
 
 use std::fmt;
@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use crate::grpc::{GrpcLimits, GrpcServer};
 use crate::runtime::start_server;
 use crate::server_config::{ConfigError, ServerConfig};
+use crate::wire::{WireConfig, WireServer};
 
 use super::args::ServerArgs;
 use super::stop::StopSignals;
@@ -20,6 +21,8 @@ pub enum ServerError {
     Start(String),
     /// The gRPC service failed.
     Grpc(String),
+    /// The ZooKeeper wire-protocol listener could not start.
+    Wire(String),
     /// The node stopped on a storage failure.
     Stopped(String),
 }
@@ -30,6 +33,7 @@ impl fmt::Display for ServerError {
             ServerError::Config(e) => write!(f, "{e}"),
             ServerError::Start(e) => write!(f, "cannot start: {e}"),
             ServerError::Grpc(e) => write!(f, "gRPC service: {e}"),
+            ServerError::Wire(e) => write!(f, "ZooKeeper client port: {e}"),
             ServerError::Stopped(e) => write!(f, "stopped: {e}"),
         }
     }
@@ -71,8 +75,25 @@ pub async fn run(args: &ServerArgs, signals: &mut StopSignals) -> Result<(), Ser
             return Err(ServerError::Grpc(e.to_string()));
         }
     };
+    let wire_addr = address(&config.client_endpoint(), "client").await?;
+    let wire = match WireServer::start(
+        node.handle(),
+        wire_addr,
+        WireConfig::from_server(&config),
+        None,
+    )
+    .await
+    {
+        Ok(wire) => wire,
+        Err(e) => {
+            let _ = grpc.shutdown().await;
+            let _ = node.stop().await;
+            return Err(ServerError::Wire(e.to_string()));
+        }
+    };
     tracing::info!(
         id = config.my_id,
+        client = %wire.local_addr(),
         protocol = %config.protocol,
         standalone = config.is_standalone(),
         peer = %node.peer_addr(),
@@ -92,6 +113,7 @@ pub async fn run(args: &ServerArgs, signals: &mut StopSignals) -> Result<(), Ser
         }
         () = failed => Err(ServerError::Stopped("the node stopped on its own; see the log".into())),
     };
+    wire.shutdown().await;
     let grpc_stopped = grpc.shutdown().await;
     let node_stopped = node.stop().await;
     outcome?;
@@ -102,10 +124,14 @@ pub async fn run(args: &ServerArgs, signals: &mut StopSignals) -> Result<(), Ser
 /// The address the gRPC service binds: this server's host (its `server.N`
 /// host, or 127.0.0.1 standalone) and grpcPort.
 async fn grpc_address(config: &ServerConfig) -> Result<SocketAddr, ServerError> {
-    let endpoint = config.grpc_endpoint();
+    address(&config.grpc_endpoint(), "gRPC").await
+}
+
+/// Resolves `endpoint` to the address a listener binds.
+async fn address(endpoint: &str, what: &str) -> Result<SocketAddr, ServerError> {
     let unresolved =
-        |reason: String| ServerError::Start(format!("gRPC address {endpoint}: {reason}"));
-    tokio::net::lookup_host(endpoint.as_str())
+        |reason: String| ServerError::Start(format!("{what} address {endpoint}: {reason}"));
+    tokio::net::lookup_host(endpoint)
         .await
         .map_err(|e| unresolved(e.to_string()))?
         .next()

@@ -15,6 +15,7 @@ use crate::api::reply::{
     get_children_reply, get_data_reply, status_reply,
 };
 use crate::error::ErrorCode;
+use crate::frontend::Opened;
 use crate::path;
 use crate::runtime::RequestError;
 use crate::watch::{AddWatchMode, SetWatches, WatcherType};
@@ -69,36 +70,34 @@ impl ZooLab for ZooLabService {
             let refusal = Refusal::new(ErrorCode::AuthFailed, "a session password is 16 bytes");
             return self.answer(refusal.reply(0, self.zxid()));
         };
-        let looked_up = self
-            .handle()
-            .read(move |rep| {
-                let tree = rep.tree();
-                let timeout = tree.session(session).map(|s| s.timeout_ms);
-                (
-                    rep.last_zxid(),
-                    timeout,
-                    tree.session_valid(session, &password),
-                )
-            })
+        let opened = self
+            .inner
+            .core
+            .resume(session, &password, r.last_zxid_seen)
             .await;
-        let (zxid, timeout, valid) = match looked_up {
-            Ok(v) => v,
+        let opened = match opened {
+            Ok(o) => o,
             Err(e) => return self.answer(Refusal::from(e).reply(0, self.zxid())),
         };
-        // Behind first: a session created after what this server applied
-        // is not here yet, and is not expired either.
-        if let Some(message) = crate::api::convert::behind(zxid, r.last_zxid_seen) {
-            let refusal = Refusal::new(ErrorCode::ConnectionLoss, message);
-            return self.answer(refusal.reply(0, zxid));
-        }
-        self.answer(match (timeout, valid) {
-            (None, _) => expired(session).reply(0, zxid),
-            (Some(_), false) => {
-                Refusal::new(ErrorCode::AuthFailed, "wrong password for the session").reply(0, zxid)
+        self.answer(match opened {
+            // Behind first: a session created after what this server
+            // applied is not here yet, and is not expired either.
+            Opened::Behind { applied } => {
+                let message =
+                    crate::api::convert::behind(applied, r.last_zxid_seen).unwrap_or_default();
+                Refusal::new(ErrorCode::ConnectionLoss, message).reply(0, applied)
             }
-            (Some(timeout_ms), true) => {
+            Opened::Expired {
+                wrong_password: false,
+            } => expired(session).reply(0, self.zxid()),
+            Opened::Expired {
+                wrong_password: true,
+            } => Refusal::new(ErrorCode::AuthFailed, "wrong password for the session")
+                .reply(0, self.zxid()),
+            Opened::Session {
+                timeout_ms, zxid, ..
+            } => {
                 self.inner.sessions.attach(session, zxid);
-                let _ = self.handle().touch(session).await;
                 let mut reply = pb::ResumeSessionResponse::status(0, zxid, Ok(()));
                 reply.timeout_ms = timeout_ms;
                 reply

@@ -1,4 +1,5 @@
-//! [`ZooLabService`]: the gRPC front end over a node's [`NodeHandle`]. It
+//! [`ZooLabService`]: the gRPC front end over a node's request core
+//! ([`RequestCore`], shared with the ZooKeeper wire protocol). It
 //! translates and holds no semantics of its own: writes go to the request
 //! core (from any server; the runtime forwards them to the protocol), reads
 //! are served from this server's replica, watches are this server's.
@@ -14,6 +15,7 @@ use crate::api::reply::Reply;
 use crate::api::{SessionRequest, WriteReply, WriteRequest};
 use crate::error::ErrorCode;
 use crate::event::SessionId;
+use crate::frontend::RequestCore;
 use crate::replica::Replica;
 use crate::runtime::{NodeHandle, RequestError};
 use crate::server_config::ServerConfig;
@@ -53,7 +55,7 @@ pub struct ZooLabService {
 }
 
 pub(crate) struct Inner {
-    pub(crate) handle: NodeHandle,
+    pub(crate) core: RequestCore,
     pub(crate) config: ServerConfig,
     pub(crate) sessions: Sessions,
     /// Open Watch streams, at most the limit's permits.
@@ -75,7 +77,7 @@ impl ZooLabService {
     ) -> ZooLabService {
         ZooLabService {
             inner: Arc::new(Inner {
-                handle,
+                core: RequestCore::new(handle),
                 config,
                 sessions: Sessions::default(),
                 streams: Arc::new(Semaphore::new(max_watch_streams)),
@@ -96,34 +98,30 @@ impl ZooLabService {
     }
 
     fn node_stopped(&self) -> bool {
-        self.inner.handle.is_stopped()
+        self.handle().is_stopped()
     }
 
     pub(crate) fn handle(&self) -> &NodeHandle {
-        &self.inner.handle
+        self.inner.core.handle()
     }
 
     /// The zxid this server had applied most recently (as published).
     pub(crate) fn zxid(&self) -> Zxid {
-        self.inner.handle.status().last_zxid
+        self.handle().status().last_zxid
     }
 
     /// The zxid applied now, read in order with the commits: after a write
     /// it is at least the write's zxid, so the client's lastZxidSeen covers
     /// what it wrote.
     pub(crate) async fn applied_zxid(&self) -> Zxid {
-        match self.inner.handle.read(|r| r.last_zxid()).await {
-            Ok(z) => z,
-            Err(_) => self.zxid(),
-        }
+        self.inner.core.applied_zxid().await
     }
 
     /// Drops the attachments of sessions that ended unnoticed, so the table
     /// (and `Status`'s count) does not grow with every expired session.
     pub(crate) async fn prune_sessions(&self) {
         let live = self
-            .inner
-            .handle
+            .handle()
             .read(|r| {
                 let live = r.tree().sessions().map(|s| s.id);
                 (
@@ -146,12 +144,11 @@ impl ZooLabService {
         if self.inner.sessions.is_attached(session) {
             // A request counts as a keep-alive; a stopped node fails the
             // request itself a moment later.
-            let _ = self.inner.handle.touch(session).await;
+            let _ = self.handle().touch(session).await;
             return Ok(());
         }
         let known = self
-            .inner
-            .handle
+            .handle()
             .read(move |r| r.tree().session(session).is_some())
             .await?;
         Err(if known {
@@ -178,18 +175,8 @@ impl ZooLabService {
         F: FnOnce(&mut Replica) -> Result<T, ErrorCode> + Send + 'static,
     {
         self.admit(session).await?;
-        let (zxid, result) = self
-            .inner
-            .handle
-            // In the session's FIFO order: behind its earlier writes.
-            .read_as(session, move |r| {
-                let zxid = r.last_zxid();
-                if session != 0 && r.tree().session(session).is_none() {
-                    return (zxid, Err(ErrorCode::SessionExpired));
-                }
-                (zxid, f(r))
-            })
-            .await?;
+        // In the session's FIFO order: behind its earlier writes.
+        let (zxid, result) = self.inner.core.read(session, f).await?;
         if result.as_ref().err() == Some(&ErrorCode::SessionExpired) {
             self.inner.sessions.detach(session);
             return Err(expired(session));
@@ -226,8 +213,7 @@ impl ZooLabService {
             Ok(c) => c,
             Err(code) => return R::status(xid, self.zxid(), Err(code)),
         };
-        let result = self.inner.handle.submit(command).await;
-        let zxid = self.applied_zxid().await;
+        let (zxid, result) = self.inner.core.write(command).await;
         match result {
             Ok(ok) => R::from_apply(xid, zxid, Ok(ok)),
             Err(RequestError::Op(code)) => {

@@ -166,7 +166,7 @@ impl std::error::Error for ConfigError {
 /// Something in zoo.cfg that zoolab accepts but ignores; the server logs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigWarning {
-    /// A key ZooKeeper knows that zoolab does not use (maxClientCnxns,
+    /// A key ZooKeeper knows that zoolab does not use (dataLogDir,
     /// autopurge.*, admin.*, 4lw.commands.whitelist, ...).
     Ignored { key: String },
     /// A key neither knows; `suggestion` is a known key it resembles.

@@ -69,6 +69,7 @@ impl ServerConfig {
                     min_session_timeout_ms: tick * 2,
                     max_session_timeout_ms: tick * 20,
                     max_data_bytes: crate::config::DEFAULT_MAX_DATA_BYTES,
+                    max_client_cnxns: crate::wire::DEFAULT_MAX_CLIENT_CNXNS,
                     snap_count: super::DEFAULT_SNAP_COUNT,
                     warnings: Vec::new(),
                 }

@@ -6,7 +6,7 @@
 //! initLimit=10             # ticks to elect and catch up
 //! syncLimit=5              # ticks of silence before a peer is suspected
 //! dataDir=/var/lib/zoolab  # WAL, snapshots, myid (created if missing)
-//! clientPort=2181          # ZooKeeper's wire protocol (later)
+//! clientPort=2181          # ZooKeeper's wire protocol
 //! grpcPort=2182            # zoolab's gRPC API (default clientPort + 1)
 //! protocol=multipaxos      # multipaxos; zab and paxos are reserved
 //! clusterId=prod-1         # optional; default derived from the server list
@@ -106,7 +106,7 @@ pub struct ServerConfig {
     /// In ticks of tickTime.
     pub sync_limit: u32,
     pub data_dir: PathBuf,
-    /// ZooKeeper's wire protocol port (served by a later front end).
+    /// ZooKeeper's wire protocol port.
     pub client_port: u16,
     pub grpc_port: u16,
     /// Every `server.N` line, this server's included; empty or one entry in
@@ -119,6 +119,8 @@ pub struct ServerConfig {
     pub max_session_timeout_ms: u32,
     /// `jute.maxbuffer`: the largest znode data accepted.
     pub max_data_bytes: usize,
+    /// maxClientCnxns: wire-protocol connections per client IP (0: none).
+    pub max_client_cnxns: usize,
     /// snapCount: the tree is snapshotted (and the log truncated behind
     /// the snapshot) every this many commits.
     pub snap_count: u64,
@@ -196,6 +198,9 @@ impl ServerConfig {
             max_data_bytes: cfg
                 .max_data_bytes
                 .unwrap_or(crate::config::DEFAULT_MAX_DATA_BYTES),
+            max_client_cnxns: cfg
+                .max_client_cnxns
+                .unwrap_or(crate::wire::DEFAULT_MAX_CLIENT_CNXNS),
             snap_count: cfg.snap_count.unwrap_or(DEFAULT_SNAP_COUNT),
             warnings: cfg.warnings,
         };
@@ -236,6 +241,11 @@ impl ServerConfig {
     /// `host:grpcPort`, where clients reach this server.
     pub fn grpc_endpoint(&self) -> String {
         ServerAddr::endpoint(self.host(), self.grpc_port)
+    }
+
+    /// `host:clientPort`, where ZooKeeper clients reach this server.
+    pub fn client_endpoint(&self) -> String {
+        ServerAddr::endpoint(self.host(), self.client_port)
     }
 
     /// dataDir/myid.

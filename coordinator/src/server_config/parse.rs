@@ -3,7 +3,7 @@
 //!
 //! Unknown keys are not errors: ZooKeeper turns any key it does not know
 //! into a system property and starts anyway, so real zoo.cfg files carry
-//! settings zoolab has no use for (maxClientCnxns, autopurge.*, admin.*).
+//! settings zoolab has no use for (dataLogDir, autopurge.*, admin.*).
 //! Refusing them would refuse the seed's own zoo_sample.cfg once its
 //! comments are removed. Each becomes a [`ConfigWarning`] the server logs;
 //! a key that looks like a misspelt known key says which one.
@@ -90,6 +90,8 @@ pub struct ZooCfg {
     pub min_session_timeout_ms: Option<u32>,
     pub max_session_timeout_ms: Option<u32>,
     pub max_data_bytes: Option<usize>,
+    /// maxClientCnxns: wire-protocol connections per client IP (0: no limit).
+    pub max_client_cnxns: Option<usize>,
     /// snapCount: commits between snapshots of the tree.
     pub snap_count: Option<u64>,
     pub servers: BTreeMap<NodeId, ServerAddr>,
@@ -97,7 +99,8 @@ pub struct ZooCfg {
 }
 
 /// The keys zoolab reads (for "did you mean").
-const KNOWN: [&str; 16] = [
+const KNOWN: [&str; 17] = [
+    "maxClientCnxns",
     "snapCount",
     "tickTime",
     "initLimit",
@@ -117,8 +120,7 @@ const KNOWN: [&str; 16] = [
 ];
 
 /// ZooKeeper settings zoolab accepts and ignores (exact keys, then prefixes).
-const IGNORED: [&str; 21] = [
-    "maxClientCnxns",
+const IGNORED: [&str; 20] = [
     "dataLogDir",
     "standaloneEnabled",
     "reconfigEnabled",
@@ -208,6 +210,12 @@ impl ZooCfg {
             "minSessionTimeout" => self.min_session_timeout_ms = Some(positive(key, value)?),
             "maxSessionTimeout" => self.max_session_timeout_ms = Some(positive(key, value)?),
             "jute.maxbuffer" => self.max_data_bytes = Some(positive(key, value)? as usize),
+            "maxClientCnxns" => {
+                let n: u32 = value
+                    .parse()
+                    .map_err(|_| invalid(key, value, "a count of connections (0: no limit)"))?;
+                self.max_client_cnxns = Some(n as usize);
+            }
             "snapCount" => self.snap_count = Some(u64::from(positive(key, value)?)),
             "peerType" if value == "observer" => {
                 return Err(ConfigError::Observer {

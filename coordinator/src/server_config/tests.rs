@@ -122,18 +122,32 @@ fn zoolab_keys_and_zookeeper_suffixes_are_read() {
 }
 
 #[test]
+fn max_client_cnxns_is_read_with_zookeepers_default_of_60() {
+    let dir = tmp();
+    assert_eq!(
+        load(&cfg_text(dir.path(), ""))
+            .expect("valid")
+            .max_client_cnxns,
+        60
+    );
+    let dir = tmp();
+    let c = load(&cfg_text(dir.path(), "maxClientCnxns=0\n")).expect("valid");
+    assert_eq!(c.max_client_cnxns, 0);
+}
+
+#[test]
 fn unknown_keys_warn_and_zookeeper_keys_are_ignored() {
     let dir = tmp();
     let text = cfg_text(
         dir.path(),
-        "maxClientCnxns=60\nautopurge.purgeInterval=1\nsynclimit=3\nfrobnicate=1\n",
+        "dataLogDir=/tmp/x\nautopurge.purgeInterval=1\nsynclimit=3\nfrobnicate=1\n",
     );
     let c = load(&text).expect("unknown keys do not stop the server");
     assert_eq!(
         c.warnings,
         vec![
             ConfigWarning::Ignored {
-                key: "maxClientCnxns".into()
+                key: "dataLogDir".into()
             },
             ConfigWarning::Ignored {
                 key: "autopurge.purgeInterval".into()

@@ -14,6 +14,7 @@
 
 pub mod args;
 pub mod cluster;
+mod fourlw_hook;
 pub mod local;
 pub mod logging;
 pub mod ports;

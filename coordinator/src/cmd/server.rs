@@ -76,11 +76,15 @@ pub async fn run(args: &ServerArgs, signals: &mut StopSignals) -> Result<(), Ser
         }
     };
     let wire_addr = address(&config.client_endpoint(), "client").await?;
+    // The file was just read by load_config; a failure now only loses
+    // the whitelist key (ZooKeeper's default then applies).
+    let zoo_cfg = std::fs::read_to_string(&args.config).unwrap_or_default();
+    let words = super::fourlw_hook::Hook::new(node.handle(), config.clone(), &zoo_cfg);
     let wire = match WireServer::start(
         node.handle(),
         wire_addr,
         WireConfig::from_server(&config),
-        None,
+        Some(std::sync::Arc::new(words)),
     )
     .await
     {

@@ -384,6 +384,15 @@ fn paxos_bounds(args: &ModelArgs) -> model_check::model::Bounds {
     }
     if !args.clients.is_empty() {
         bounds.clients = args.clients.clone();
+    } else if args.max_depth.is_none() && !args.crashes && args.inject_bug.is_none() {
+        // The two-client model cannot be exhausted (millions of states at
+        // round 1): by default check the one-write model whole, and leave
+        // the race of a write and a read to an explicit depth bound.
+        println!(
+            "(one write, exhaustively; a write racing a read: \
+             --client put:A --client get --max-depth 14)"
+        );
+        bounds.clients = vec![vec![RegOp::Put('A')]];
     }
     bounds
 }

@@ -251,11 +251,25 @@ async fn sync_ephemerals_and_watch_management() {
         run(&mut sh, &mut c, "delete -v 5 /p/e2").await.texts(),
         ["version No is not valid : /p/e2"]
     );
-    assert_eq!(
+    assert!(
         run(&mut sh, &mut c, "setAcl /p world:anyone:r")
             .await
+            .texts()
+            .is_empty()
+    );
+    assert_eq!(
+        run(&mut sh, &mut c, "getAcl /p").await.texts(),
+        ["'world,'anyone", ": r"]
+    );
+    assert_eq!(
+        run(&mut sh, &mut c, "setAcl -v 0 /p world:anyone:cdrwa")
+            .await
             .texts(),
-        ["zoolab: 'setAcl' is not supported by this shell"]
+        ["version No is not valid : /p"]
+    );
+    assert_eq!(
+        run(&mut sh, &mut c, "addauth digest u:p").await.texts(),
+        ["zoolab: 'addauth' is not supported by this shell"]
     );
 }
 

@@ -47,6 +47,11 @@ impl GrpcClient {
         let client = Arc::new(Client::connect(connect_string, self.timeout).await?);
         if let Some(mut rx) = client.take_events() {
             let tx = self.events.clone();
+            // The session's first event (SyncConnected) is queued already:
+            // hand it over now, so it prints before anything the shell does.
+            while let Ok(event) = rx.try_recv() {
+                let _ = tx.send(shell_event(&event));
+            }
             self.forwarder = Some(tokio::spawn(async move {
                 while let Some(event) = rx.recv().await {
                     if tx.send(shell_event(&event)).is_err() {

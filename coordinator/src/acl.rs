@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth;
 use crate::error::ErrorCode;
 
 /// Permission bits (`ZooDefs.Perms`).
@@ -62,17 +63,11 @@ impl Acl {
     }
 }
 
-fn valid_ip(id: &str) -> bool {
-    let (addr, bits) = match id.split_once('/') {
-        Some((a, b)) => (a, Some(b)),
-        None => (id, None),
-    };
-    let max = match addr.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => 32,
-        Ok(std::net::IpAddr::V6(_)) => 128,
-        Err(_) => return false,
-    };
-    bits.is_none_or(|b| b.parse::<u32>().is_ok_and(|b| b <= max))
+/// Whether `id` is an identity the `auth` ACL scheme expands to: ZooKeeper's
+/// providers that say `isAuthenticated` (digest, sasl, x509 — not ip, and
+/// not `super`, which has no provider).
+pub fn is_authenticated(id: &Id) -> bool {
+    id.scheme != "ip" && id.scheme != "super" && id.scheme != "world"
 }
 
 /// `PrepRequestProcessor.fixupACL`: validates a requested ACL list and
@@ -94,10 +89,7 @@ pub fn fixup(requested: &[Acl], auth: &[Id]) -> Result<Vec<Acl>, ErrorCode> {
             "world" if acl.id.id == "anyone" => push(acl.clone()),
             "auth" => {
                 let mut any = false;
-                for id in auth
-                    .iter()
-                    .filter(|id| id.scheme != "ip" && id.scheme != "super")
-                {
+                for id in auth.iter().filter(|id| is_authenticated(id)) {
                     any = true;
                     push(Acl::new(acl.perms, id.clone()));
                 }
@@ -105,42 +97,13 @@ pub fn fixup(requested: &[Acl], auth: &[Id]) -> Result<Vec<Acl>, ErrorCode> {
                     return Err(ErrorCode::InvalidAcl);
                 }
             }
-            "digest" if acl.id.id.matches(':').count() == 1 => push(acl.clone()),
-            "ip" if valid_ip(&acl.id.id) => push(acl.clone()),
+            "digest" if auth::digest_is_valid(&acl.id.id) => push(acl.clone()),
+            "ip" if auth::ip::is_valid(&acl.id.id) => push(acl.clone()),
             "sasl" | "x509" if !acl.id.id.is_empty() => push(acl.clone()),
             _ => return Err(ErrorCode::InvalidAcl),
         }
     }
     Ok(out)
-}
-
-fn ip_matches(pattern: &str, client: &str) -> bool {
-    use std::net::IpAddr;
-    let (addr, bits) = match pattern.split_once('/') {
-        Some((a, b)) => (a, b.parse::<u32>().ok()),
-        None => (pattern, None),
-    };
-    match (addr.parse::<IpAddr>(), client.parse::<IpAddr>()) {
-        (Ok(IpAddr::V4(p)), Ok(IpAddr::V4(c))) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            u32::from(p) & mask == u32::from(c) & mask
-        }
-        (Ok(IpAddr::V6(p)), Ok(IpAddr::V6(c))) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            u128::from(p) & mask == u128::from(c) & mask
-        }
-        _ => false,
-    }
 }
 
 /// `ZooKeeperServer.checkACL`: whether `ids` hold `perm` on a node with
@@ -156,7 +119,7 @@ pub fn check(acl: &[Acl], perm: i32, ids: &[Id]) -> Result<(), ErrorCode> {
         ids.iter()
             .filter(|id| id.scheme == a.id.scheme)
             .any(|id| match id.scheme.as_str() {
-                "ip" => ip_matches(&a.id.id, &id.id),
+                "ip" => auth::ip::matches(&a.id.id, &id.id),
                 _ => id.id == a.id.id,
             })
     });
@@ -165,6 +128,21 @@ pub fn check(acl: &[Acl], perm: i32, ids: &[Id]) -> Result<(), ErrorCode> {
     } else {
         Err(ErrorCode::NoAuth)
     }
+}
+
+/// What getACL shows a requester without ADMIN on the node: digest ids
+/// lose their hash (`user:x`), as ZooKeeper 3.8's FinalRequestProcessor
+/// does (`id.replaceAll(":.*", ":x")`).
+pub fn redact_digests(acl: Vec<Acl>) -> Vec<Acl> {
+    acl.into_iter()
+        .map(|mut a| {
+            if a.id.scheme == "digest" {
+                let user = a.id.id.split(':').next().unwrap_or("");
+                a.id.id = format!("{user}:x");
+            }
+            a
+        })
+        .collect()
 }
 
 #[cfg(test)]

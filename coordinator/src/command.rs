@@ -34,7 +34,9 @@ pub struct Command {
     pub tag: u64,
     /// The proposer's wall clock (ms since the epoch): ctime/mtime, TTLs.
     pub time_ms: i64,
-    /// The requester's identities (`ip:…`, `digest:…`, `super:`), for ACLs.
+    /// The requester's identities (`ip:…`, `digest:…`, `super:`), for ACLs:
+    /// the front end's [`crate::auth::AuthInfo::ids`] when it proposed the
+    /// command. Empty means world:anyone only.
     pub auth: Vec<Id>,
     pub op: Op,
 }

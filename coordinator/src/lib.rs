@@ -53,7 +53,8 @@
 //! - [`tree`]: the [`DataTree`], its nodes and the undo-logged mutations.
 //! - `ops`: one file per operation (create, delete, setData, check, setACL,
 //!   multi, sessions, clean-up) and the reads.
-//! - [`path`], [`stat`], [`acl`]: paths, Stat, ACLs as ZooKeeper defines them.
+//! - [`path`], [`stat`], [`acl`]: paths, Stat, ACLs as ZooKeeper defines them;
+//!   [`auth`]: the auth providers (digest, ip) and a connection's identities.
 //! - [`session`]: the session table and the expiry design;
 //!   [`session_tracker`]: the pure tracker that decides expiry.
 //! - [`snapshot`]: versioned, checksummed snapshots of the whole state.
@@ -76,6 +77,7 @@
 //! - [`cmd`]: the `zoolab` command (server, cluster, status).
 pub mod acl;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod cmd;

@@ -163,3 +163,23 @@ async fn acls_are_read_and_replaced() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addauth_identities_open_nodes_to_their_owner_only() {
+    let (_cluster, connect) = cluster().await;
+    let mut a = PipedCli::start(&connect);
+    a.send("addauth digest zhouyu:secret");
+    a.send("create /sec x");
+    a.send("setAcl /sec auth::cdrwa");
+    a.send("get /sec");
+    a.wait_for_line("x");
+    // Another client, without the identity, may not read it.
+    let (code, out) = one_shot(&connect, &["get", "/sec"]);
+    assert_eq!(
+        (code, after_startup(&out)),
+        (1, vec!["Insufficient permission : /sec"])
+    );
+    a.send("quit");
+    let (code, lines) = a.finish();
+    assert_eq!(code, 0, "{lines:#?}");
+}

@@ -261,6 +261,7 @@ macro_rules! session_requests {
 
 session_requests!(
     KeepAliveRequest,
+    AddAuthRequest,
     CloseSessionRequest,
     CreateRequest,
     DeleteRequest,
@@ -287,8 +288,9 @@ pub trait WriteRequest: SessionRequest {
     /// The op; malformed requests are BadArguments.
     fn into_op(self) -> Result<Op, ErrorCode>;
 
-    /// A command with the request's session, xid and op; the runtime adds
-    /// origin, tag, time and auth.
+    /// A command with the request's session, xid and op; the front end
+    /// adds the requester's identities (`Command::with_auth`, from its
+    /// [`crate::auth::AuthInfo`]), the runtime origin, tag and time.
     fn into_command(self) -> Result<Command, ErrorCode>
     where
         Self: Sized,

@@ -82,6 +82,7 @@ replies!(
     CreateSessionResponse,
     ResumeSessionResponse,
     KeepAliveResponse,
+    AddAuthResponse,
     CloseSessionResponse,
     CreateResponse,
     DeleteResponse,

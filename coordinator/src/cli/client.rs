@@ -59,6 +59,10 @@ pub enum ClientOp {
     GetEphemerals { prefix: String },
     /// getAllChildrenNumber → [`Reply::Count`].
     GetAllChildrenNumber { path: String },
+    /// addAuthInfo → [`Reply::Done`]. A refused identity is not an error
+    /// of the call: the session then reports `AuthFailed` through its
+    /// event stream, as Java's client does.
+    AddAuth { scheme: String, auth: Vec<u8> },
     /// getACL → [`Reply::Acl`].
     GetAcl { path: String },
     /// setACL (`version`: the expected aclVersion, -1 for any) →

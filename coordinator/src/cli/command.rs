@@ -65,6 +65,8 @@ pub enum Command {
     GetEphemerals { path: Option<String> },
     /// `getAllChildrenNumber path`.
     GetAllChildrenNumber { path: String },
+    /// `addauth scheme auth` (no auth: empty).
+    AddAuth { scheme: String, auth: Vec<u8> },
     /// `getAcl [-s] path`.
     GetAcl { path: String, stat: bool },
     /// `setAcl [-s] [-v version] [-R] path acl`.
@@ -206,6 +208,20 @@ pub fn parse(tokens: &[String]) -> Result<Invocation, CliError> {
             match p.args.get(1) {
                 Some(path) => Command::GetAllChildrenNumber { path: path.clone() },
                 None => return Err(CliError::Malformed(usage_str(name))),
+            }
+        }
+        "addauth" => {
+            let p = parse_options(&[], tokens)?;
+            let Some(scheme) = p.args.get(1) else {
+                return Err(CliError::Parse(usage_str(name)));
+            };
+            Command::AddAuth {
+                scheme: scheme.clone(),
+                auth: p
+                    .args
+                    .get(2)
+                    .map(|a| a.as_bytes().to_vec())
+                    .unwrap_or_default(),
             }
         }
         "getAcl" => get_acl(tokens)?,

@@ -110,6 +110,7 @@ fn shell_event(event: &WatchedEvent) -> ClientEvent {
             ClientState::Disconnected => KeeperState::Disconnected,
             ClientState::Expired => KeeperState::Expired,
             ClientState::Closed => KeeperState::Closed,
+            ClientState::AuthFailed => KeeperState::AuthFailed,
         },
         event_type: event.event_type,
         path: (!event.path.is_empty()).then(|| event.path.clone()),
@@ -123,6 +124,7 @@ fn conn_state(state: ClientState) -> ConnState {
         ClientState::SyncConnected => ConnState::Connected,
         ClientState::Disconnected => ConnState::Connecting,
         ClientState::Expired | ClientState::Closed => ConnState::Closed,
+        ClientState::AuthFailed => ConnState::AuthFailed,
     }
 }
 
@@ -223,6 +225,10 @@ impl ShellClient for GrpcClient {
             }
             ClientOp::GetAllChildrenNumber { path } => {
                 Reply::Count(client.get_all_children_number(&path).await.map_err(code)?)
+            }
+            ClientOp::AddAuth { scheme, auth } => {
+                client.add_auth(&scheme, &auth).await.map_err(code)?;
+                Reply::Done
             }
             ClientOp::GetAcl { path } => {
                 let (acl, stat) = client.get_acl(&path).await.map_err(code)?;

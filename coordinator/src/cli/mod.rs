@@ -44,9 +44,10 @@
 //!   goes on; zkCli 3.8 dies with a stack trace.
 //! - A line that tokenizes to nothing (a lone `"`) prints usage and
 //!   `No command entered`; zkCli re-runs the previous command.
-//! - `addauth`, `config`, `delquota`, `listquota`, `reconfig`,
-//!   `setquota`, `version`, `whoami` are listed by `help` but answer
-//!   `zoolab: 'NAME' is not supported by this shell`.
+//! - `config`, `delquota`, `listquota`, `reconfig`, `setquota`,
+//!   `version`, `whoami` are listed by `help` but answer
+//!   `zoolab: 'NAME' is not supported by this shell`. (`addauth` works
+//!   over gRPC; the in-memory client answers it Unimplemented.)
 //! - `setAcl -R` stops at the first node it cannot change and reports
 //!   that error; zkCli prints the message and goes on.
 //! - `deleteall` sends its batches one after another and stops at the

@@ -15,6 +15,7 @@ use crate::api::pb::zoo_lab_client::ZooLabClient;
 use crate::api::reply::Reply;
 use crate::error::ErrorCode;
 
+use super::auth::{AuthLog, auth_failed};
 use super::error::ClientError;
 use super::events::{KeeperState, WatchRegistry, WatchedEvent};
 
@@ -52,6 +53,8 @@ pub(crate) struct Shared {
     /// Expired or Closed once the session is over; SyncConnected or
     /// Disconnected before.
     state: StdMutex<KeeperState>,
+    /// The identities added, replayed on every server the session moves to.
+    pub(crate) auths: AuthLog,
 }
 
 /// Dials `addr` ("host:port").
@@ -121,6 +124,7 @@ impl Shared {
             watches: StdMutex::new(WatchRegistry::default()),
             events,
             state: StdMutex::new(KeeperState::SyncConnected),
+            auths: AuthLog::default(),
         }
     }
 
@@ -175,6 +179,7 @@ impl Shared {
         match self.state() {
             KeeperState::Expired => Err(ClientError::SessionExpired),
             KeeperState::Closed => Err(ClientError::Closed),
+            KeeperState::AuthFailed => Err(auth_failed()),
             _ => Ok(()),
         }
     }
@@ -311,7 +316,11 @@ impl Shared {
         let header = response.into_inner().header.unwrap_or_default();
         self.saw_zxid(header.zxid);
         match ErrorCode::from_code(header.err) {
-            Some(ErrorCode::Ok) => Resume::Attached(rpc),
+            // Identities first, before any other request there.
+            Some(ErrorCode::Ok) => match self.auths.replay(self, &mut rpc).await {
+                Ok(()) => Resume::Attached(rpc),
+                Err(()) => Resume::TryNext,
+            },
             Some(ErrorCode::SessionExpired | ErrorCode::AuthFailed) => Resume::Expired,
             _ => {
                 tracing::debug!(server = addr, "resume refused: {}", header.message);

@@ -21,11 +21,17 @@ pub enum KeeperState {
     Expired,
     /// The application closed the session. Final.
     Closed,
+    /// An addauth failed (ZooKeeper's AUTH_FAILED): the client stopped and
+    /// the session will expire. Final.
+    AuthFailed,
 }
 
 impl KeeperState {
     pub fn is_final(self) -> bool {
-        matches!(self, KeeperState::Expired | KeeperState::Closed)
+        matches!(
+            self,
+            KeeperState::Expired | KeeperState::Closed | KeeperState::AuthFailed
+        )
     }
 }
 

@@ -34,6 +34,7 @@
 //! - Dropping the client stops its tasks without closing the session
 //!   (it then expires); call [`Client::close`] to end it at once.
 
+mod auth;
 mod conn;
 mod error;
 mod events;

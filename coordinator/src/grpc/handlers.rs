@@ -139,28 +139,35 @@ impl ZooLab for ZooLabService {
         self.answer(pb::CloseSessionResponse::status(xid, self.zxid(), Ok(())))
     }
 
+    async fn add_auth(&self, request: Request<pb::AddAuthRequest>) -> Answer<pb::AddAuthResponse> {
+        let peer = request.remote_addr();
+        self.answer(self.add_auth_reply(peer, request.into_inner()).await)
+    }
+
     async fn create(&self, request: Request<pb::CreateRequest>) -> Answer<pb::CreateResponse> {
-        self.answer(self.write(request.into_inner()).await)
+        self.answer(self.write(self.authed(request)).await)
     }
 
     async fn delete(&self, request: Request<pb::DeleteRequest>) -> Answer<pb::DeleteResponse> {
-        self.answer(self.write(request.into_inner()).await)
+        self.answer(self.write(self.authed(request)).await)
     }
 
     async fn set_data(&self, request: Request<pb::SetDataRequest>) -> Answer<pb::SetDataResponse> {
-        self.answer(self.write(request.into_inner()).await)
+        self.answer(self.write(self.authed(request)).await)
     }
 
     async fn get_data(&self, request: Request<pb::GetDataRequest>) -> Answer<pb::GetDataResponse> {
+        let peer = request.remote_addr();
         let r = request.into_inner();
         let (session, _) = r.session_and_xid();
         let (p, watch) = (r.path.clone(), r.watch);
+        let auth = self.identities(session, peer);
         self.answer(
             self.read_reply(
                 &r,
                 move |rep| {
                     no_anonymous_watch(session, watch)?;
-                    rep.get_data(session, &p, watch, &[])
+                    rep.get_data(session, &p, watch, &auth)
                         .map(|(d, s)| (d.map(<[u8]>::to_vec), s))
                 },
                 |xid, zxid, result| {
@@ -193,15 +200,17 @@ impl ZooLab for ZooLabService {
         &self,
         request: Request<pb::GetChildrenRequest>,
     ) -> Answer<pb::GetChildrenResponse> {
+        let peer = request.remote_addr();
         let r = request.into_inner();
         let (session, _) = r.session_and_xid();
         let (p, watch) = (r.path.clone(), r.watch);
+        let auth = self.identities(session, peer);
         self.answer(
             self.read_reply(
                 &r,
                 move |rep| {
                     no_anonymous_watch(session, watch)?;
-                    rep.get_children(session, &p, watch, &[])
+                    rep.get_children(session, &p, watch, &auth)
                 },
                 get_children_reply,
             )
@@ -213,12 +222,14 @@ impl ZooLab for ZooLabService {
         &self,
         request: Request<pb::GetAllChildrenNumberRequest>,
     ) -> Answer<pb::GetAllChildrenNumberResponse> {
+        let peer = request.remote_addr();
         let r = request.into_inner();
         let p = r.path.clone();
+        let auth = self.identities(r.session_and_xid().0, peer);
         self.answer(
             self.read_reply(
                 &r,
-                move |rep| rep.tree().get_all_children_number(&p),
+                move |rep| rep.tree().get_all_children_number_as(&p, &auth),
                 all_children_number_reply,
             )
             .await,
@@ -246,24 +257,30 @@ impl ZooLab for ZooLabService {
     }
 
     async fn get_acl(&self, request: Request<pb::GetAclRequest>) -> Answer<pb::GetAclResponse> {
+        let peer = request.remote_addr();
         let r = request.into_inner();
         let p = r.path.clone();
+        let auth = self.identities(r.session_and_xid().0, peer);
         self.answer(
-            self.read_reply(&r, move |rep| rep.tree().get_acl(&p), get_acl_reply)
-                .await,
+            self.read_reply(
+                &r,
+                move |rep| rep.tree().get_acl_as(&p, &auth),
+                get_acl_reply,
+            )
+            .await,
         )
     }
 
     async fn set_acl(&self, request: Request<pb::SetAclRequest>) -> Answer<pb::SetAclResponse> {
-        self.answer(self.write(request.into_inner()).await)
+        self.answer(self.write(self.authed(request)).await)
     }
 
     async fn check(&self, request: Request<pb::CheckRequest>) -> Answer<pb::CheckResponse> {
-        self.answer(self.write(request.into_inner()).await)
+        self.answer(self.write(self.authed(request)).await)
     }
 
     async fn multi(&self, request: Request<pb::MultiRequest>) -> Answer<pb::MultiResponse> {
-        self.answer(self.write(request.into_inner()).await)
+        self.answer(self.write(self.authed(request)).await)
     }
 
     async fn sync(&self, request: Request<pb::SyncRequest>) -> Answer<pb::SyncResponse> {

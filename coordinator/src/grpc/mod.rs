@@ -21,10 +21,16 @@
 //!   Watch stream to it ends.
 //! - Events and replies travel on different HTTP/2 streams, so "the event
 //!   before the data" holds per stream, not across the two.
-//! - No authentication yet: requests carry no identities (world:anyone).
+//! - Identities (see [`crate::auth`]): every request carries `ip:` of the
+//!   address it came from, plus what AddAuth proved for its session on this
+//!   server. They are kept per attachment, not per TCP connection: a
+//!   session resumed here starts again from none, and the client replays
+//!   its AddAuths (the Rust client does). A failed AddAuth detaches the
+//!   session from this server instead of closing a TCP connection.
 //! - removeWatches sends no *WatchRemoved events.
 
 mod handlers;
+mod identity;
 mod limit;
 mod service;
 mod sessions;

@@ -13,6 +13,8 @@ use tokio::sync::mpsc;
 
 use protocols::Zxid;
 
+use crate::acl::Id;
+use crate::auth::AuthInfo;
 use crate::event::SessionId;
 use crate::watch::WatchedEvent;
 
@@ -32,6 +34,10 @@ struct Attached {
     /// The client closed the session here (the stream's last event says
     /// CLOSED rather than EXPIRED).
     closed: bool,
+    /// Identities proven by AddAuth since the session was attached here
+    /// (ZooKeeper keeps them per connection; the client's address is
+    /// added per request).
+    auth: AuthInfo,
 }
 
 /// The table; every method holds the lock briefly and never across an
@@ -57,6 +63,9 @@ impl Sessions {
             let a = t.entry(session).or_default();
             a.closed = false;
             a.since = a.since.max(since);
+            // Attaching is a new connection: a moving client sends its
+            // AddAuths again, as ZooKeeper's client does on reconnect.
+            a.auth = AuthInfo::new();
         });
     }
 
@@ -77,6 +86,27 @@ impl Sessions {
 
     pub(crate) fn len(&self) -> usize {
         self.with(|t| t.len())
+    }
+
+    /// Adds identities to an attached session; false if it is not
+    /// attached here.
+    pub(crate) fn add_auth(&self, session: SessionId, ids: Vec<Id>) -> bool {
+        self.with(|t| match t.get_mut(&session) {
+            Some(a) => {
+                a.auth.extend(ids);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// The identities AddAuth proved for the session here.
+    pub(crate) fn auth(&self, session: SessionId) -> Vec<Id> {
+        self.with(|t| {
+            t.get(&session)
+                .map(|a| a.auth.ids().to_vec())
+                .unwrap_or_default()
+        })
     }
 
     pub(crate) fn mark_closed(&self, session: SessionId) {

@@ -11,6 +11,8 @@ pub mod read;
 pub(crate) mod session_ops;
 pub(crate) mod set_acl;
 pub(crate) mod set_data;
+#[cfg(test)]
+mod tests;
 
 use crate::acl::Id;
 use crate::error::ErrorCode;

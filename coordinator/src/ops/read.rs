@@ -2,7 +2,7 @@
 //! validated beyond what ZooKeeper does: a malformed path simply does not
 //! exist (NoNode), and `""` is the root.
 
-use crate::acl::{self, Acl, Id};
+use crate::acl::{self, Acl, Id, perms};
 use crate::error::ErrorCode;
 use crate::event::SessionId;
 use crate::path;
@@ -38,7 +38,8 @@ impl DataTree {
             .map(|n| (n.children.iter().cloned().collect(), n.stat()))
     }
 
-    /// getAllChildrenNumber: every descendant, recursively.
+    /// getAllChildrenNumber: every descendant, recursively; unchecked (see
+    /// [`DataTree::get_all_children_number_as`]).
     pub fn get_all_children_number(&self, p: &str) -> Result<i32, ErrorCode> {
         let p = path::for_read(p);
         self.lookup(p)?;
@@ -69,9 +70,28 @@ impl DataTree {
             .unwrap_or_default()
     }
 
-    /// getACL: the ACL and stat.
+    /// getACL: the ACL and stat, unchecked (see [`DataTree::get_acl_as`]).
     pub fn get_acl(&self, p: &str) -> Result<(Vec<Acl>, Stat), ErrorCode> {
         self.lookup(p).map(|n| (n.acl.clone(), n.stat()))
+    }
+
+    /// getACL as ZooKeeper 3.8 answers a requester holding `ids`: READ or
+    /// ADMIN is needed (NoNode first, then NoAuth); without ADMIN, digest
+    /// ids are shown as `user:x`.
+    pub fn get_acl_as(&self, p: &str, ids: &[Id]) -> Result<(Vec<Acl>, Stat), ErrorCode> {
+        let node = self.lookup(p)?;
+        acl::check(&node.acl, perms::READ | perms::ADMIN, ids)?;
+        let shown = match acl::check(&node.acl, perms::ADMIN, ids) {
+            Ok(()) => node.acl.clone(),
+            Err(_) => acl::redact_digests(node.acl.clone()),
+        };
+        Ok((shown, node.stat()))
+    }
+
+    /// getAllChildrenNumber for a requester holding `ids`: READ on the node.
+    pub fn get_all_children_number_as(&self, p: &str, ids: &[Id]) -> Result<i32, ErrorCode> {
+        self.check_perm(p, perms::READ, ids)?;
+        self.get_all_children_number(p)
     }
 
     /// Whether `ids` hold `perm` on the node (NoNode / NoAuth otherwise): for

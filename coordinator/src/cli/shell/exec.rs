@@ -183,6 +183,13 @@ impl Shell {
                     other => return Err(CliError::keeper(unexpected(other), path)),
                 }
             }
+            Command::AddAuth { scheme, auth } => {
+                match client.call(ClientOp::AddAuth { scheme, auth }).await {
+                    // Reported by the AuthFailed event, not by the command.
+                    Ok(_) | Err(ErrorCode::AuthFailed) => {}
+                    Err(code) => return Err(CliError::keeper(code, String::new())),
+                }
+            }
             Command::GetAcl { path, stat } => {
                 validate_path(&path, false)?;
                 let op = ClientOp::GetAcl { path: path.clone() };

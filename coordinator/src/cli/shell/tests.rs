@@ -268,8 +268,8 @@ async fn sync_ephemerals_and_watch_management() {
         ["version No is not valid : /p"]
     );
     assert_eq!(
-        run(&mut sh, &mut c, "addauth digest u:p").await.texts(),
-        ["zoolab: 'addauth' is not supported by this shell"]
+        run(&mut sh, &mut c, "addauth").await.texts(),
+        ["addauth scheme auth"]
     );
 }
 

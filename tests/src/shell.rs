@@ -153,8 +153,18 @@ impl PtyCli {
     /// Starts it with `TERM` set (`dumb`: rustyline reads plain lines but
     /// the shell is still interactive: prompts, JLine enabled).
     pub fn start(connect: &str, term: &str) -> PtyCli {
-        let mut command = cli_command(connect, &[]);
-        command.env("TERM", term);
+        // rexpect turns the terminal's echo off; a person's terminal has
+        // it on (what they type shows after the prompt), so turn it on
+        // again in the child before it becomes the shell.
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(r#"stty echo && exec "$0" "$@""#)
+            .arg(zoolab())
+            .args(["cli", "-server", connect])
+            .env("TZ", "UTC")
+            .env_remove("RUST_LOG")
+            .env("TERM", term);
         let timeout = u64::try_from(OUTPUT_TIMEOUT.as_millis()).unwrap_or(u64::MAX);
         let session = rexpect::spawn_with_options(
             command,

@@ -120,6 +120,7 @@ async fn the_seeds_walkthrough_on_a_terminal_prints_what_zkcli_prints() {
 fn piped_expectation(session: &[Item]) -> Vec<Item> {
     let mut items = Vec::new();
     let mut after_enter = false;
+    let mut blank_after_other = false;
     for item in session {
         match item {
             Item::Line(line) if after_enter && line.is_empty() => {}
@@ -131,10 +132,16 @@ fn piped_expectation(session: &[Item]) -> Vec<Item> {
                 Some((_, command)) if !command.is_empty() => {
                     items.push(Item::Type(command.to_string()));
                 }
-                // What follows an idle prompt starts on a line of its own.
-                Some(_) => items.push(Item::Line(String::new())),
+                // The event that ends an idle prompt's line starts with a
+                // blank line of its own once client B has acted.
+                Some(_) => blank_after_other = true,
                 None => items.push(item.clone()),
             },
+            Item::Other(_) if blank_after_other => {
+                items.push(item.clone());
+                items.push(Item::Line(String::new()));
+                blank_after_other = false;
+            }
             other => items.push(other.clone()),
         }
         after_enter = matches!(item, Item::Enter);

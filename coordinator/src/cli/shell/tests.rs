@@ -251,6 +251,12 @@ async fn sync_ephemerals_and_watch_management() {
         run(&mut sh, &mut c, "delete -v 5 /p/e2").await.texts(),
         ["version No is not valid : /p/e2"]
     );
+    assert_eq!(
+        run(&mut sh, &mut c, "setAcl -v 5 /p world:anyone:cdrwa")
+            .await
+            .texts(),
+        ["version No is not valid : /p"]
+    );
     assert!(
         run(&mut sh, &mut c, "setAcl /p world:anyone:r")
             .await
@@ -261,11 +267,12 @@ async fn sync_ephemerals_and_watch_management() {
         run(&mut sh, &mut c, "getAcl /p").await.texts(),
         ["'world,'anyone", ": r"]
     );
+    // Changing it again needs ADMIN, which world:anyone:r no longer gives.
     assert_eq!(
-        run(&mut sh, &mut c, "setAcl -v 0 /p world:anyone:cdrwa")
+        run(&mut sh, &mut c, "setAcl /p world:anyone:cdrwa")
             .await
             .texts(),
-        ["version No is not valid : /p"]
+        ["Insufficient permission : /p"]
     );
     assert_eq!(
         run(&mut sh, &mut c, "addauth").await.texts(),

@@ -4,6 +4,8 @@
 //! - [`cluster`]: the [`cluster::Cluster`] fixture (start, kill -9, stop,
 //!   restart, status, wait for a leader);
 //! - [`client`]: a small test client over the generated gRPC stubs;
+//! - [`examples`]: builds the coordinator's example programs;
+//! - [`shell`]: `zoolab cli` on a pty, a pipe or one-shot, and transcripts;
 //! - [`wait`]: `wait_until`, polling instead of sleeping;
 //! - [`nemesis`]: fault testing (kill -9, pauses, partitions) with checked
 //!   histories, behind the `zoolab-nemesis` binary.
@@ -13,7 +15,9 @@
 pub mod binary;
 pub mod client;
 pub mod cluster;
+pub mod examples;
 pub mod nemesis;
+pub mod shell;
 pub mod wait;
 
 use coordinator::server_config::ProtocolName;

@@ -59,6 +59,19 @@ pub enum ClientOp {
     GetEphemerals { prefix: String },
     /// getAllChildrenNumber → [`Reply::Count`].
     GetAllChildrenNumber { path: String },
+    /// addAuthInfo → [`Reply::Done`]. A refused identity is not an error
+    /// of the call: the session then reports `AuthFailed` through its
+    /// event stream, as Java's client does.
+    AddAuth { scheme: String, auth: Vec<u8> },
+    /// getACL → [`Reply::Acl`].
+    GetAcl { path: String },
+    /// setACL (`version`: the expected aclVersion, -1 for any) →
+    /// [`Reply::Stat`].
+    SetAcl {
+        path: String,
+        acl: Vec<Acl>,
+        version: i32,
+    },
     /// Close the current session (if alive) and open a new one to `host`
     /// (a connect string) → [`Reply::Done`]. The client reports the new
     /// session's events (SyncConnected…) through its event stream.
@@ -88,6 +101,11 @@ pub enum Reply {
     },
     Paths(Vec<String>),
     Count(i32),
+    /// A node's ACL and stat.
+    Acl {
+        acl: Vec<Acl>,
+        stat: Stat,
+    },
     Done,
 }
 

@@ -65,6 +65,18 @@ pub enum Command {
     GetEphemerals { path: Option<String> },
     /// `getAllChildrenNumber path`.
     GetAllChildrenNumber { path: String },
+    /// `addauth scheme auth` (no auth: empty).
+    AddAuth { scheme: String, auth: Vec<u8> },
+    /// `getAcl [-s] path`.
+    GetAcl { path: String, stat: bool },
+    /// `setAcl [-s] [-v version] [-R] path acl`.
+    SetAcl {
+        path: String,
+        acl: Vec<Acl>,
+        version: i32,
+        stat: bool,
+        recursive: bool,
+    },
     /// `close`.
     Close,
     /// `connect [host:port]`: `None` reconnects to the current host.
@@ -198,6 +210,22 @@ pub fn parse(tokens: &[String]) -> Result<Invocation, CliError> {
                 None => return Err(CliError::Malformed(usage_str(name))),
             }
         }
+        "addauth" => {
+            let p = parse_options(&[], tokens)?;
+            let Some(scheme) = p.args.get(1) else {
+                return Err(CliError::Parse(usage_str(name)));
+            };
+            Command::AddAuth {
+                scheme: scheme.clone(),
+                auth: p
+                    .args
+                    .get(2)
+                    .map(|a| a.as_bytes().to_vec())
+                    .unwrap_or_default(),
+            }
+        }
+        "getAcl" => get_acl(tokens)?,
+        "setAcl" => set_acl(tokens, &mut inv)?,
         "close" => {
             parse_options(&[], tokens)?;
             Command::Close
@@ -348,6 +376,33 @@ fn version(p: &Parsed) -> Result<i32, CliError> {
         Some(v) => java_parse_int(v).ok_or_else(|| CliError::NumberFormat(v.to_string())),
         None => Ok(-1),
     }
+}
+
+fn get_acl(tokens: &[String]) -> Result<Command, CliError> {
+    const SPECS: [OptSpec; 1] = [flag('s')];
+    let p = parse_options(&SPECS, tokens)?;
+    if p.args.len() < 2 {
+        return Err(CliError::Parse(usage_str("getAcl")));
+    }
+    Ok(Command::GetAcl {
+        path: arg(&p, 1),
+        stat: p.has('s'),
+    })
+}
+
+fn set_acl(tokens: &[String], inv: &mut Invocation) -> Result<Command, CliError> {
+    const SPECS: [OptSpec; 3] = [flag('s'), valued('v'), flag('R')];
+    let p = parse_options(&SPECS, tokens)?;
+    if p.args.len() < 3 {
+        return Err(CliError::Parse(usage_str("setAcl")));
+    }
+    Ok(Command::SetAcl {
+        path: arg(&p, 1),
+        acl: parse_acl(&p.args[2], &mut inv.notices),
+        version: version(&p)?,
+        stat: p.has('s'),
+        recursive: p.has('R'),
+    })
 }
 
 fn delete(tokens: &[String], inv: &mut Invocation) -> Result<Command, CliError> {

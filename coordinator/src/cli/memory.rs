@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use protocols::Zxid;
 
 use crate::command::{
-    Command as TreeCommand, CreateRequest, DeleteRequest, MultiOp, Op, SetDataRequest,
+    Command as TreeCommand, CreateRequest, DeleteRequest, MultiOp, Op, SetAclRequest,
+    SetDataRequest,
 };
 use crate::error::ErrorCode;
 use crate::event::{EventType, SessionId};
@@ -248,6 +249,23 @@ impl MemoryClient {
             ClientOp::GetAllChildrenNumber { path } => Ok(Reply::Count(
                 s.replica.tree().get_all_children_number(&path)?,
             )),
+            // Identities live in the gRPC front end, which this replica
+            // stands in for without one.
+            ClientOp::AddAuth { .. } => Err(ErrorCode::Unimplemented),
+            ClientOp::GetAcl { path } => {
+                let node = s.replica.tree().node(&path).ok_or(ErrorCode::NoNode)?;
+                Ok(Reply::Acl {
+                    acl: node.acl.clone(),
+                    stat: node.stat(),
+                })
+            }
+            ClientOp::SetAcl { path, acl, version } => {
+                let req = SetAclRequest { path, acl, version };
+                match s.commit(session, Op::SetAcl(req))? {
+                    OpResult::AclSet { stat } => Ok(Reply::Stat(stat)),
+                    _ => Err(ErrorCode::SystemError),
+                }
+            }
             ClientOp::Connect { .. } | ClientOp::Close => Err(ErrorCode::SystemError),
         }
     }

@@ -32,6 +32,8 @@
 //! - [`client`]: [`ClientOp`], [`Reply`] and the [`ShellClient`] trait.
 //! - [`shell`]: [`Shell`], the `ZooKeeperMain` loop as a state machine.
 //! - [`memory`]: [`MemoryClient`], a [`ShellClient`] on an in-memory replica.
+//! - [`grpc_client`]: [`GrpcClient`], the [`ShellClient`] `zoolab cli` uses;
+//!   [`terminal`]: where it reads lines (rustyline, or plain stdin).
 //!
 //! Where zoolab's shell knowingly differs from zkCli 3.8:
 //! - `ls2 path` (= `ls -s path`) and `rmr path` (= `deleteall`, with 3.5's
@@ -42,9 +44,12 @@
 //!   goes on; zkCli 3.8 dies with a stack trace.
 //! - A line that tokenizes to nothing (a lone `"`) prints usage and
 //!   `No command entered`; zkCli re-runs the previous command.
-//! - `addauth`, `config`, `delquota`, `getAcl`, `listquota`, `reconfig`,
-//!   `setAcl`, `setquota`, `version`, `whoami` are listed by `help` but
-//!   answer `zoolab: 'NAME' is not supported by this shell`.
+//! - `config`, `delquota`, `listquota`, `reconfig`, `setquota`,
+//!   `version`, `whoami` are listed by `help` but answer
+//!   `zoolab: 'NAME' is not supported by this shell`. (`addauth` works
+//!   over gRPC; the in-memory client answers it Unimplemented.)
+//! - `setAcl -R` stops at the first node it cannot change and reports
+//!   that error; zkCli prints the message and goes on.
 //! - `deleteall` sends its batches one after another and stops at the
 //!   first failed one; zkCli pipelines up to ten and stops submitting after
 //!   a failure it has already heard of.
@@ -52,6 +57,7 @@
 pub mod client;
 pub mod command;
 pub mod errors;
+pub mod grpc_client;
 pub mod help;
 pub mod history;
 pub mod memory;
@@ -59,11 +65,13 @@ pub mod options;
 pub mod render;
 pub mod shell;
 pub mod stat;
+pub mod terminal;
 pub mod tokenize;
 
 pub use client::{ClientOp, Reply, ShellClient};
 pub use command::{Command, Invocation};
 pub use errors::CliError;
+pub use grpc_client::GrpcClient;
 pub use history::History;
 pub use memory::{ClientEvent, MemoryClient, MemoryServer, SharedServer};
 pub use render::{ConnState, KeeperState};

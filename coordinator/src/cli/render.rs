@@ -1,5 +1,6 @@
 //! The rest of zkCli's printing: child lists, watch events, the prompt.
 
+use crate::acl::{Acl, perms};
 use crate::event::EventType;
 
 /// `Watcher.Event.KeeperState`, as the default watcher prints it.
@@ -95,6 +96,52 @@ pub fn watcher_lines(state: KeeperState, event: EventType, path: Option<&str>) -
     ]
 }
 
+/// `getAcl`: each entry as `Id.toString()` (jute's CSV form, which ends
+/// in a newline) then `: ` and its permission letters.
+pub fn acl_lines(acl: &[Acl]) -> Vec<String> {
+    acl.iter()
+        .flat_map(|a| {
+            [
+                format!("{},{}", csv_string(&a.id.scheme), csv_string(&a.id.id)),
+                format!(": {}", perm_string(a.perms)),
+            ]
+        })
+        .collect()
+}
+
+/// `GetAclCommand.getPermString`: the letters in c, d, r, w, a order.
+pub fn perm_string(bits: i32) -> String {
+    [
+        (perms::CREATE, 'c'),
+        (perms::DELETE, 'd'),
+        (perms::READ, 'r'),
+        (perms::WRITE, 'w'),
+        (perms::ADMIN, 'a'),
+    ]
+    .iter()
+    .filter(|(bit, _)| bits & bit != 0)
+    .map(|(_, c)| *c)
+    .collect()
+}
+
+/// jute's `Utils.toCSVString`: a quote, then the text with its separators
+/// percent-escaped.
+fn csv_string(text: &str) -> String {
+    let mut out = String::from("'");
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("%00"),
+            '\n' => out.push_str("%0A"),
+            '\r' => out.push_str("%0D"),
+            ',' => out.push_str("%2C"),
+            '}' => out.push_str("%7D"),
+            '%' => out.push_str("%25"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `ls`: the names sorted (`Collections.sort`), as `[a, b]`.
 pub fn children(names: &[String]) -> String {
     let mut sorted = names.to_vec();
@@ -177,5 +224,18 @@ mod tests {
             "[wuguo, shuguo0000000003, weiguo0000000000]"
         );
         assert_eq!(children(&[]), "[]");
+    }
+
+    #[test]
+    fn acls_print_as_jute_csv_ids_and_permission_letters() {
+        use crate::acl::Id;
+        let acl = vec![
+            Acl::new(perms::ALL, Id::anyone()),
+            Acl::new(perms::READ | perms::ADMIN, Id::new("digest", "u:h,x%")),
+        ];
+        assert_eq!(
+            acl_lines(&acl),
+            ["'world,'anyone", ": cdrwa", "'digest,'u:h%2Cx%25", ": ra"]
+        );
     }
 }

@@ -30,6 +30,23 @@ pub enum Command {
     /// Prints a server's mode (leader, follower, standalone), as
     /// `zkServer.sh status` does.
     Status(StatusArgs),
+    /// zkCli: `zoolab cli [-server host:port[,host:port…]] [-timeout ms]
+    /// [CMD ARGS…]` (default server 127.0.0.1:2182); one-shot with a
+    /// command, else a shell (plain lines, no prompt, when stdin is not a
+    /// terminal).
+    Cli(CliArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CliArgs {
+    /// zkCli's own options (`-server`, `-timeout`), then a command and its
+    /// arguments.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Args)]

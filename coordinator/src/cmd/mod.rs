@@ -7,12 +7,14 @@
 //! - [`cluster`]: `zoolab cluster` — a local cluster of `zoolab server`
 //!   processes, stopped together;
 //! - [`status`]: `zoolab status` — a server's mode, as `zkServer.sh status`;
+//! - [`cli`]: `zoolab cli` — zkCli, over the gRPC client;
 //! - [`local`]: the files of a local cluster (also used by the integration
 //!   tests), [`ports`]: free loopback ports;
 //! - [`stop`]: signals and the stdin pipe that stop a process;
 //! - [`logging`]: tracing to stderr, quiet unless `RUST_LOG` says more.
 
 pub mod args;
+pub mod cli;
 pub mod cluster;
 mod fourlw_hook;
 pub mod local;
@@ -35,6 +37,9 @@ use stop::StopSignals;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init();
+    if let Command::Cli(args) = &cli.command {
+        return cli::main(&args.words);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,6 +58,7 @@ pub fn main() -> ExitCode {
                 cluster::run(args, &mut signals).await?;
             }
             Command::Status(args) => status::run(args).await?,
+            Command::Cli(_) => {}
         }
         Ok(())
     });

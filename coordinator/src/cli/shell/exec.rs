@@ -183,6 +183,55 @@ impl Shell {
                     other => return Err(CliError::keeper(unexpected(other), path)),
                 }
             }
+            Command::AddAuth { scheme, auth } => {
+                match client.call(ClientOp::AddAuth { scheme, auth }).await {
+                    // Reported by the AuthFailed event, not by the command.
+                    Ok(_) | Err(ErrorCode::AuthFailed) => {}
+                    Err(code) => return Err(CliError::keeper(code, String::new())),
+                }
+            }
+            Command::GetAcl { path, stat } => {
+                validate_path(&path, false)?;
+                let op = ClientOp::GetAcl { path: path.clone() };
+                match call(client, op, &path).await? {
+                    Reply::Acl { acl, stat: node } => {
+                        for line in render::acl_lines(&acl) {
+                            out.out(line);
+                        }
+                        if stat {
+                            self.stat(&node, out);
+                        }
+                    }
+                    other => return Err(CliError::keeper(unexpected(other), path)),
+                }
+            }
+            Command::SetAcl {
+                path,
+                acl,
+                version,
+                stat,
+                recursive,
+            } => {
+                validate_path(&path, false)?;
+                // -R: the subtree, parents before children (zkCli's
+                // visitSubTreeDFS); -s prints only a single node's stat.
+                let targets = if recursive {
+                    subtree(client, &path).await?
+                } else {
+                    vec![path.clone()]
+                };
+                for target in targets {
+                    let op = ClientOp::SetAcl {
+                        path: target.clone(),
+                        acl: acl.clone(),
+                        version,
+                    };
+                    let node = expect_stat(call(client, op, &target).await?, &target)?;
+                    if stat && !recursive {
+                        self.stat(&node, out);
+                    }
+                }
+            }
             Command::Close => {
                 call(client, ClientOp::Close, "").await?;
             }
@@ -274,6 +323,19 @@ async fn children(
         Reply::Children { names, stat } => Ok((names, stat)),
         other => Err(CliError::keeper(unexpected(other), path)),
     }
+}
+
+/// `path` and every node below it, each parent before its children.
+async fn subtree(client: &mut dyn ShellClient, path: &str) -> Result<Vec<String>, CliError> {
+    let mut found = Vec::new();
+    let mut stack = vec![path.to_string()];
+    while let Some(node) = stack.pop() {
+        let (mut names, _) = children(client, &node, false).await?;
+        names.sort_unstable_by(|a, b| render::java_compare(a, b));
+        stack.extend(names.iter().rev().map(|n| join(&node, n)));
+        found.push(node);
+    }
+    Ok(found)
 }
 
 fn join(parent: &str, name: &str) -> String {

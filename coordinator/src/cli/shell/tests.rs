@@ -252,10 +252,31 @@ async fn sync_ephemerals_and_watch_management() {
         ["version No is not valid : /p/e2"]
     );
     assert_eq!(
-        run(&mut sh, &mut c, "setAcl /p world:anyone:r")
+        run(&mut sh, &mut c, "setAcl -v 5 /p world:anyone:cdrwa")
             .await
             .texts(),
-        ["zoolab: 'setAcl' is not supported by this shell"]
+        ["version No is not valid : /p"]
+    );
+    assert!(
+        run(&mut sh, &mut c, "setAcl /p world:anyone:r")
+            .await
+            .texts()
+            .is_empty()
+    );
+    assert_eq!(
+        run(&mut sh, &mut c, "getAcl /p").await.texts(),
+        ["'world,'anyone", ": r"]
+    );
+    // Changing it again needs ADMIN, which world:anyone:r no longer gives.
+    assert_eq!(
+        run(&mut sh, &mut c, "setAcl /p world:anyone:cdrwa")
+            .await
+            .texts(),
+        ["Insufficient permission : /p"]
+    );
+    assert_eq!(
+        run(&mut sh, &mut c, "addauth").await.texts(),
+        ["addauth scheme auth"]
     );
 }
 

@@ -41,6 +41,12 @@ async fn srvr_names_every_servers_mode_and_unlisted_words_are_refused() {
                 srvr.lines().any(|l| l == format!("Mode: {mode}")),
                 "{protocol} server.{id} is {mode}, srvr said:\n{srvr}"
             );
+            if let Some(keeper) = status.session_keeper.filter(|_| mode == "peer") {
+                assert!(
+                    srvr.lines().any(|l| l == format!("Session keeper: server.{keeper}")),
+                    "{protocol} server.{id} names keeper {keeper} in status, srvr said:\n{srvr}"
+                );
+            }
             let ruok = ask(&cluster.client_endpoint(id), "ruok").await;
             assert_eq!(
                 ruok, "ruok is not executed because it is not in the whitelist.\n",

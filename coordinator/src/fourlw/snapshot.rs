@@ -182,6 +182,9 @@ pub struct ServerSnapshot {
     /// Followers known to be connected (leader only).
     pub synced_followers: usize,
     pub traffic: Traffic,
+    /// The server that expires silent sessions, when known: srvr names it
+    /// where no server leads (basic Paxos).
+    pub session_keeper: Option<u64>,
     pub conf: ConfSnapshot,
     /// `envi`'s `key=value` lines, in order.
     pub env: Vec<(String, String)>,
@@ -226,6 +229,7 @@ impl ServerSnapshot {
             quorum_size: 1,
             synced_followers: 0,
             traffic: Traffic::default(),
+            session_keeper: None,
             conf: ConfSnapshot {
                 client_port: 42181,
                 data_dir: "/data/zk/data".into(),
@@ -304,6 +308,7 @@ pub async fn snapshot(
             0
         },
         traffic: status.traffic,
+        session_keeper: status.keeper,
         conf: conf_snapshot(config),
         env: environment(),
     })

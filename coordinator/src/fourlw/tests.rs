@@ -131,6 +131,18 @@ fn a_leaders_srvr_and_stat_add_proposal_sizes() {
 }
 
 #[test]
+fn a_peers_srvr_names_its_session_keeper_and_only_a_peers_does() {
+    let mut peer = ensemble(Mode::Peer);
+    peer.session_keeper = Some(2);
+    let srvr = say(b"srvr", &peer);
+    assert!(srvr.contains("\nMode: peer\nNode count: "), "{srvr}");
+    assert!(srvr.ends_with("Session keeper: server.2\n"), "{srvr}");
+    let mut leader = ensemble(Mode::Leader);
+    leader.session_keeper = Some(1);
+    assert!(!say(b"srvr", &leader).contains("Session keeper"));
+}
+
+#[test]
 fn cons_wchs_dirs_match_zookeepers_lines() {
     let s = ServerSnapshot::example();
     assert_same_shape(&say(b"cons", &s), CONS);

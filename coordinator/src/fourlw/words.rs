@@ -75,6 +75,10 @@ fn stat(s: &ServerSnapshot, with_clients: bool) -> String {
         // zoolab does not track proposal sizes: ZooKeeper's "none yet".
         out.push_str("Proposal sizes last/min/max: -1/-1/-1\n");
     }
+    if let (Mode::Peer, Some(keeper)) = (s.mode, s.session_keeper) {
+        // zoolab's own line: with no leader, who expires sessions is news.
+        let _ = writeln!(out, "Session keeper: server.{keeper}");
+    }
     out
 }
 

@@ -3,8 +3,8 @@
 //! - the seed's section 3.2 walkthrough (`tests/zkcli/sanguo.script`), its
 //!   output compared line by line with real zkCli 3.8 against real
 //!   ZooKeeper 3.8 (filter and variable rules in `tests/zkcli/driver.rs`);
-//! - the Java client's reconnect to another server with its data watch
-//!   re-set (setWatches2): the watch still fires there.
+//! - the Java client's reconnect to another server with its data watch and
+//!   a persistent watch re-set (setWatches2): both still fire there.
 //!
 //! `tests/run.sh` installs the package when missing; without it these tests
 //! fail (they never skip).
@@ -149,6 +149,12 @@ async fn reconnect_keeps_the_data_watch(protocol: ProtocolName) {
     expect(&mut cli, &at, &["Created /x".to_string()]).await;
     cli.send("get -w /x");
     expect(&mut cli, &at, &["before".to_string()]).await;
+    // A persistent watch makes the Java client re-set its watches with
+    // setWatches2 (with only one-shot watches it sends the older setWatches).
+    // addWatch prints nothing; `ls /y`'s error shows it has been handled.
+    cli.send("addWatch -m PERSISTENT /y");
+    cli.send("ls /y");
+    expect(&mut cli, &at, &["Node does not exist: /y".to_string()]).await;
 
     cluster.start_node(b);
     cluster.wait_for_leader().await;
@@ -165,6 +171,16 @@ async fn reconnect_keeps_the_data_watch(protocol: ProtocolName) {
     .await;
     cli.send("get /x");
     expect(&mut cli, &at, &["after".to_string()]).await;
+    // The persistent watch came along too, and stays after firing.
+    one_shot(&cluster.client_endpoint(leader), &["create", "/y", "one"]).await;
+    expect(&mut cli, &at, &event("SyncConnected", "NodeCreated", "/y")).await;
+    one_shot(&cluster.client_endpoint(leader), &["set", "/y", "two"]).await;
+    expect(
+        &mut cli,
+        &at,
+        &event("SyncConnected", "NodeDataChanged", "/y"),
+    )
+    .await;
     cli.send("quit");
     expect(&mut cli, &at, &event("Closed", "None", "null")).await;
     cli.finish().await;

@@ -4,6 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The zkCli.sh scenarios (tests/tests/t77_zkcli.rs) run ZooKeeper's own Java
+# CLI from Debian's `zookeeper` package; t77 fails rather than skips without it.
+ensure_zookeeper() {
+    if [ -x /usr/share/zookeeper/bin/zkCli.sh ]; then
+        return
+    fi
+    echo "tests/run.sh: installing the Debian package zookeeper (for zkCli.sh)" >&2
+    apt-get update
+    apt-get install -y --no-install-recommends zookeeper
+}
+
 if ! command -v cargo >/dev/null 2>&1; then
     echo "tests/run.sh: cargo is not installed; install Rust (rustup) first" >&2
     exit 1
@@ -15,5 +26,7 @@ if ! python3 -c "import kazoo" >/dev/null 2>&1; then
     echo "tests/run.sh: installing kazoo (python3 -m pip install kazoo)" >&2
     python3 -m pip install --quiet kazoo
 fi
+
+ensure_zookeeper
 
 cargo test --workspace --locked "$@"

@@ -4,6 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The differential test (tests/tests/t78_differential.rs) runs the real
+# Apache ZooKeeper 3.8 from Debian's package (its jar, started with java);
+# it fails rather than skips without it.
+ensure_zookeeper() {
+    if [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null 2>&1; then
+        return
+    fi
+    echo "tests/run.sh: installing Apache ZooKeeper (apt-get install zookeeper)" >&2
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "tests/run.sh: no apt-get; install Apache ZooKeeper 3.8 so that /usr/share/java/zookeeper.jar exists" >&2
+        exit 1
+    fi
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -q
+    $sudo apt-get install -y --no-install-recommends zookeeper
+}
+
 if ! command -v cargo >/dev/null 2>&1; then
     echo "tests/run.sh: cargo is not installed; install Rust (rustup) first" >&2
     exit 1
@@ -15,5 +33,7 @@ if ! python3 -c "import kazoo" >/dev/null 2>&1; then
     echo "tests/run.sh: installing kazoo (python3 -m pip install kazoo)" >&2
     python3 -m pip install --quiet kazoo
 fi
+
+ensure_zookeeper
 
 cargo test --workspace --locked "$@"

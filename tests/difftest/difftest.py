@@ -18,7 +18,7 @@ from collections import namedtuple
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException, ZookeeperError
-from kazoo.protocol.serialization import Create2, int_struct, long_struct
+from kazoo.protocol.serialization import Create2, Watch, int_struct, long_struct, write_string
 from kazoo.protocol.states import Callback
 from kazoo.security import OPEN_ACL_UNSAFE
 
@@ -48,6 +48,20 @@ class CreateTTL(namedtuple("CreateTTL", "path data acl flags ttl")):
     deserialize = Create2.deserialize
 
 
+class AddWatch(namedtuple("AddWatch", "path mode")):
+    """addWatch (opcode 106): persistent (0) and persistent recursive (1)
+    watches; kazoo 2.11 has no call for it."""
+
+    type = 106
+
+    def serialize(self):
+        return write_string(self.path) + int_struct.pack(self.mode)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return True
+
+
 # ZooKeeper's CreateMode flags.
 MODES = {
     "persistent": 0,
@@ -66,15 +80,32 @@ class Run:
 
     def __init__(self, hosts, root):
         self.zk = KazooClient(hosts=hosts, timeout=10.0)
-        self.zk.start(timeout=PATIENCE)
         self.root = root
         self.events = []
+        # Every notification as it comes off the socket, in order (kazoo
+        # hands it on to the watchers it knows of; persistent watches it
+        # does not know of at all).
+        self.notifications = []
+        self._spy_notifications()
+        self.zk.start(timeout=PATIENCE)
         self.lock = threading.Lock()
         self.base = None
         # zxids consumed by sync requests (zoolab's sync commits a no-op;
         # ZooKeeper's takes none): left out of the numbering. DIFFERENCES.md
         # "sync takes a zxid".
         self.sync_zxids = []
+
+    def _spy_notifications(self):
+        conn = self.zk._connection
+        read = conn._read_watch_event
+
+        def spy(buffer, offset):
+            watch, _ = Watch.deserialize(buffer, offset)
+            with self.lock:
+                self.notifications.append([watch.type, self.rel(watch.path)])
+            return read(buffer, offset)
+
+        conn._read_watch_event = spy
 
     def stop(self):
         self.zk.stop()
@@ -98,7 +129,8 @@ class Run:
             raise AssertionError("kazoo's callback thread is stuck")
         with self.lock:
             out, self.events = self.events, []
-        return group_events(out)
+            raw, self.notifications = self.notifications, []
+        return {"callbacks": group_events(out), "notifications": raw}
 
     def rel(self, path):
         if path is None:
@@ -176,6 +208,8 @@ def generate(seed, steps, ttl):
     tops = ["/a", "/b", "/c"]
     leaves = ["/a/x", "/a/y", "/b/x", "/c/x"]
     seq_parents = ["", "/a"]
+    # Path -> addWatch mode (0 persistent, 1 persistent recursive).
+    persistent_paths = {"": 1, "/c": 0, "/a/missing": 1}
     modes = ["persistent", "ephemeral", "persistent_sequential", "ephemeral_sequential"]
     if ttl:
         modes += ["ttl", "ttl_sequential"]
@@ -223,11 +257,19 @@ def generate(seed, steps, ttl):
             out.append({"op": "delete", "path": any_path(), "version": version()})
         elif r < 0.67:
             kind = rng.choice(["get", "exists", "children"])
-            out.append({"op": kind, "path": any_path(), "watch": rng.random() < 0.5})
+            path = any_path()
+            # No one-shot watch where a persistent one may be: ZooKeeper
+            # 3.8 keeps one mode per path (DIFFERENCES.md).
+            watch = rng.random() < 0.5 and path not in persistent_paths
+            out.append({"op": kind, "path": path, "watch": watch})
         elif r < 0.85:
             out.append({"op": "multi", "ops": [txn_op() for _ in range(rng.randrange(1, 5))]})
-        elif r < 0.90:
+        elif r < 0.88:
             out.append({"op": "sync", "path": any_path()})
+        elif r < 0.91:
+            # One mode per path, for the same reason.
+            path = rng.choice(list(persistent_paths))
+            out.append({"op": "add_watch", "path": path, "mode": persistent_paths[path]})
         else:
             out.append({"op": "snapshot"})
     out.append({"op": "snapshot"})
@@ -281,6 +323,8 @@ def apply_step(run, step):
         return t.commit()
     if op == "sync":
         return zk.sync(path)
+    if op == "add_watch":
+        return run.call(AddWatch(path, step["mode"]))
     if op == "snapshot":
         return snapshot(run, run.root)
     raise ValueError("unknown step %r" % step)

@@ -233,7 +233,11 @@ def generate(seed, steps, ttl):
             path = rng.choice(seq_parents) + "/s-"
         else:
             path = rng.choice(tops + leaves + ["/missing/x"])
-        return {"op": "create", "path": path, "mode": mode, "data": data()}
+        step = {"op": "create", "path": path, "mode": mode, "data": data()}
+        if mode.startswith("ttl"):
+            # Sometimes out of range: BadArguments.
+            step["ttl"] = rng.choice([TTL_MS] * 6 + [0, -1])
+        return step
 
     def txn_op():
         kind = rng.choice(["create", "delete", "set", "check"])
@@ -287,7 +291,7 @@ def apply_step(run, step):
         if mode == "container":
             return run.call(CreateContainer(path, value, OPEN_ACL_UNSAFE, flags))
         if mode.startswith("ttl"):
-            return run.call(CreateTTL(path, value, OPEN_ACL_UNSAFE, flags, TTL_MS))
+            return run.call(CreateTTL(path, value, OPEN_ACL_UNSAFE, flags, step["ttl"]))
         return zk.create(
             path,
             value,

@@ -5,6 +5,8 @@
 //!   restart, status, wait for a leader);
 //! - [`client`]: a small test client over the generated gRPC stubs;
 //! - [`wait`]: `wait_until`, polling instead of sleeping;
+//! - [`zookeeper`]: the real Apache ZooKeeper, standalone, for differential
+//!   tests;
 //! - [`nemesis`]: fault testing (kill -9, pauses, partitions) with checked
 //!   histories, behind the `zoolab-nemesis` binary.
 //!
@@ -15,6 +17,7 @@ pub mod client;
 pub mod cluster;
 pub mod nemesis;
 pub mod wait;
+pub mod zookeeper;
 
 use coordinator::server_config::ProtocolName;
 

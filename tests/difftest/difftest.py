@@ -78,7 +78,7 @@ assert int_struct.size == 4
 class Run:
     """One server's run of one seed: a client, its events and the zxid base."""
 
-    def __init__(self, hosts, root):
+    def __init__(self, hosts, root, layout="counter"):
         self.zk = KazooClient(hosts=hosts, timeout=10.0)
         self.root = root
         self.events = []
@@ -90,6 +90,7 @@ class Run:
         self.zk.start(timeout=PATIENCE)
         self.lock = threading.Lock()
         self.base = None
+        self.layout = layout
         # zxids consumed by sync requests (zoolab's sync commits a no-op;
         # ZooKeeper's takes none): left out of the numbering. DIFFERENCES.md
         # "sync takes a zxid".
@@ -137,9 +138,25 @@ class Run:
             return None
         return "~" + path[len(self.root):] if path.startswith(self.root) else path
 
+    def counter(self, z):
+        """A zxid as a count of commits. "counter": ZooKeeper's and Zab's
+        epoch << 32 | counter (and Multi-Paxos's), within one epoch.
+        "slot": zoolab's basic Paxos commits the i-th command of slot s at
+        s << 32 | i; one client's sequential requests fill one slot each,
+        so the slot counts commits (DIFFERENCES.md, "basic Paxos zxids");
+        any other low half is kept visible as a difference."""
+        if self.layout == "slot":
+            if z & 0xFFFFFFFF != 1:
+                return "slot %d index %d" % (z >> 32, z & 0xFFFFFFFF)
+            return z >> 32
+        return z
+
     def zxid(self, z):
         # Relative to the run root's czxid: both servers give every write
         # (and every failed write) its own zxid, so gaps must match too.
+        z = self.counter(z)
+        if isinstance(z, str):
+            return z
         return z - self.base - sum(1 for s in self.sync_zxids if s <= z)
 
     def normalize_stat(self, st):
@@ -346,25 +363,28 @@ def snapshot(run, path):
     }
 
 
-def run_seed(hosts, seed, sequence):
+def run_seed(hosts, seed, sequence, layout="counter"):
     # A fresh root per run, so one server can serve several runs; paths are
     # compared relative to it.
     root = "/difftest-%d-%s" % (seed, uuid.uuid4().hex[:8])
-    run = Run(hosts, root)
+    run = Run(hosts, root, layout)
     try:
         if run.zk.exists(root):
             raise AssertionError("%s already exists on %s: servers must start empty" % (root, hosts))
         run.zk.create(root, b"")
-        run.base = run.zk.exists(root).czxid
+        run.base = run.counter(run.zk.exists(root).czxid)
+        if isinstance(run.base, str):
+            raise AssertionError("zxid of the run root: %s" % run.base)
         records = []
         for i, step in enumerate(sequence):
-            before = run.zk.last_zxid
+            before = run.counter(run.zk.last_zxid)
             try:
                 outcome = apply_step(run, step)
             except (ZookeeperError, KazooException) as e:
                 outcome = e
-            if step["op"] == "sync" and run.zk.last_zxid > before:
-                run.sync_zxids.extend(range(before + 1, run.zk.last_zxid + 1))
+            after = run.counter(run.zk.last_zxid)
+            if step["op"] == "sync" and isinstance(after, int) and isinstance(before, int) and after > before:
+                run.sync_zxids.extend(range(before + 1, after + 1))
             records.append(
                 {
                     "step": i,
@@ -386,6 +406,12 @@ def main():
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--ttl", action="store_true")
+    ap.add_argument(
+        "--subject-zxids",
+        choices=["counter", "slot"],
+        default="counter",
+        help="how the subject numbers commits: slot for zoolab's basic Paxos",
+    )
     ap.add_argument("--show", type=int, default=5, help="differences printed per seed")
     args = ap.parse_args()
     failed = False
@@ -393,7 +419,7 @@ def main():
     for seed in [int(s) for s in args.seeds.split(",")]:
         sequence = generate(seed, args.steps, args.ttl)
         ref = run_seed(args.reference, seed, sequence)
-        sub = run_seed(args.subject, seed, sequence)
+        sub = run_seed(args.subject, seed, sequence, args.subject_zxids)
         diffs = [(a, b) for a, b in zip(ref, sub) if a != b]
         total += len(sequence)
         ops = sum(len(s["ops"]) if s["op"] == "multi" else 1 for s in sequence)

@@ -14,14 +14,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use coordinator::server_config::ProtocolName;
 use tests::cluster::{Cluster, Options};
 use tests::protocols;
 use tests::zookeeper::ApacheZooKeeper;
 use tokio::process::Command;
 
 /// The seeds every run compares (the sequences are deterministic in them).
-const SEEDS: &str = "1,2,3,4,5";
-const STEPS: &str = "200";
+const SEEDS: &str = "1,2,3,4,5,6,7,8";
+const STEPS: &str = "300";
 
 /// Bound on one protocol's comparison (a few seconds on a quiet machine).
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -34,13 +35,23 @@ fn difftest_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("difftest")
 }
 
-async fn difftest(reference: &str, subject: &str) -> Result<String, String> {
+/// How the subject numbers its commits (see `Run.counter` in the script):
+/// basic Paxos puts the slot in the zxid's high half.
+fn zxid_layout(protocol: ProtocolName) -> &'static str {
+    match protocol {
+        ProtocolName::Paxos => "slot",
+        ProtocolName::MultiPaxos | ProtocolName::Zab => "counter",
+    }
+}
+
+async fn difftest(reference: &str, subject: &str, layout: &str) -> Result<String, String> {
     let seeds = std::env::var("DIFFTEST_SEEDS").unwrap_or_else(|_| SEEDS.to_string());
     let steps = std::env::var("DIFFTEST_STEPS").unwrap_or_else(|_| STEPS.to_string());
     let run = Command::new("python3")
         .arg("difftest.py")
         .args(["--reference", reference, "--subject", subject])
         .args(["--seeds", &seeds, "--steps", &steps, "--ttl"])
+        .args(["--subject-zxids", layout])
         .current_dir(difftest_dir())
         .kill_on_drop(true)
         .output();
@@ -70,7 +81,8 @@ async fn zoolab_answers_a_random_request_sequence_as_apache_zookeeper_does() {
             cluster.start_node(id);
         }
         cluster.wait_for_leader().await;
-        let out = difftest(&zookeeper.endpoint(), &cluster.client_connect_string())
+        let connect = cluster.client_connect_string();
+        let out = difftest(&zookeeper.endpoint(), &connect, zxid_layout(protocol))
             .await
             .unwrap_or_else(|e| {
                 panic!(

@@ -1,13 +1,14 @@
 //! The differential test (issue #7): one seeded, randomized sequence of
 //! requests (creates of every mode, versioned sets and deletes, multis
-//! with a failing op, reads, syncs, watches) sent to the real Apache
-//! ZooKeeper 3.8 and to a 3-node zoolab cluster of every protocol by
+//! with a failing op, reads, syncs, one-shot and persistent watches,
+//! session close and reopen) sent to the real Apache ZooKeeper 3.8 and to
+//! a 3-node zoolab cluster of every protocol (and a standalone zoolab) by
 //! `tests/difftest/difftest.py` (kazoo), which compares every outcome,
-//! data, children, stat and watch event after normalizing times and
-//! session ids. Differences that are intended are listed, with their
-//! reason, in `tests/difftest/DIFFERENCES.md` and normalized explicitly
-//! by the script. `tests/run.sh` installs ZooKeeper and kazoo; without
-//! them this test fails (it never skips).
+//! data, children, stat, reply zxid and watch event after normalizing
+//! times and session ids. Differences that are intended are listed, with
+//! their reason, in `tests/difftest/DIFFERENCES.md` and normalized
+//! explicitly by the script. `tests/run.sh` installs ZooKeeper and kazoo;
+//! without them this test fails (it never skips).
 //!
 //! `DIFFTEST_SEEDS=7,8 DIFFTEST_STEPS=500` replays other sequences.
 
@@ -71,29 +72,44 @@ async fn difftest(reference: &str, subject: &str, layout: &str) -> Result<String
     }
 }
 
+/// Starts `nodes` zoolab servers running `protocol` with TTL nodes
+/// enabled, compares them with `zookeeper` and asserts no difference.
+async fn compare(zookeeper: &ApacheZooKeeper, nodes: usize, protocol: ProtocolName) {
+    let mut cluster = Cluster::create(Options::new(nodes, protocol));
+    for id in cluster.ids() {
+        cluster.edit_config(id, |c| c.extended_types_enabled = true);
+        cluster.start_node(id);
+    }
+    cluster.wait_for_leader().await;
+    let connect = cluster.client_connect_string();
+    let what = format!("{nodes} x {protocol}");
+    let out = difftest(&zookeeper.endpoint(), &connect, zxid_layout(protocol))
+        .await
+        .unwrap_or_else(|e| {
+            let logs: Vec<String> = cluster
+                .ids()
+                .into_iter()
+                .map(|id| format!("--- server.{id}:\n{}", cluster.log_tail(id)))
+                .collect();
+            panic!(
+                "{what}: {e}\n--- Apache ZooKeeper:\n{}\n{}",
+                zookeeper.log_tail(),
+                logs.join("\n")
+            )
+        });
+    eprintln!("{what}:\n{out}");
+    assert!(
+        out.contains("difftest ok"),
+        "{what}: difftest.py printed:\n{out}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zoolab_answers_a_random_request_sequence_as_apache_zookeeper_does() {
     let zookeeper = ApacheZooKeeper::start(EXTENDED_TYPES).await;
     for protocol in protocols() {
-        let mut cluster = Cluster::create(Options::new(3, protocol));
-        for id in cluster.ids() {
-            cluster.edit_config(id, |c| c.extended_types_enabled = true);
-            cluster.start_node(id);
-        }
-        cluster.wait_for_leader().await;
-        let connect = cluster.client_connect_string();
-        let out = difftest(&zookeeper.endpoint(), &connect, zxid_layout(protocol))
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "{protocol}: {e}\n--- Apache ZooKeeper:\n{}",
-                    zookeeper.log_tail()
-                )
-            });
-        eprintln!("{protocol}:\n{out}");
-        assert!(
-            out.contains("difftest ok"),
-            "{protocol}: difftest.py printed:\n{out}"
-        );
+        compare(&zookeeper, 3, protocol).await;
     }
+    // A standalone server (ZooKeeper's own mode) too.
+    compare(&zookeeper, 1, ProtocolName::default()).await;
 }

@@ -259,8 +259,15 @@ def generate(seed, steps, ttl):
     def txn_op():
         kind = rng.choice(["create", "delete", "set", "check"])
         if kind == "create":
-            path = rng.choice(tops + leaves + ["/missing/x"])
-            return {"op": "create", "path": path, "ephemeral": rng.random() < 0.3, "data": data()}
+            seq = rng.random() < 0.25
+            path = rng.choice(seq_parents) + "/s-" if seq else rng.choice(tops + leaves + ["/missing/x"])
+            return {
+                "op": "create",
+                "path": path,
+                "ephemeral": rng.random() < 0.3,
+                "sequence": seq,
+                "data": data(),
+            }
         if kind == "delete":
             return {"op": "delete", "path": any_path(), "version": version()}
         if kind == "set":
@@ -284,7 +291,7 @@ def generate(seed, steps, ttl):
             watch = rng.random() < 0.5 and path not in persistent_paths
             out.append({"op": kind, "path": path, "watch": watch})
         elif r < 0.85:
-            out.append({"op": "multi", "ops": [txn_op() for _ in range(rng.randrange(1, 5))]})
+            out.append({"op": "multi", "ops": [txn_op() for _ in range(rng.randrange(1, 4))]})
         elif r < 0.88:
             out.append({"op": "sync", "path": any_path()})
         elif r < 0.91:
@@ -338,7 +345,12 @@ def apply_step(run, step):
         for sub in step["ops"]:
             p = run.root + sub["path"]
             if sub["op"] == "create":
-                t.create(p, bytes.fromhex(sub["data"]), ephemeral=sub["ephemeral"])
+                t.create(
+                    p,
+                    bytes.fromhex(sub["data"]),
+                    ephemeral=sub["ephemeral"],
+                    sequence=sub["sequence"],
+                )
             elif sub["op"] == "delete":
                 t.delete(p, version=sub["version"])
             elif sub["op"] == "set":

@@ -4,15 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The zkCli.sh scenarios (tests/tests/t77_zkcli.rs) run ZooKeeper's own Java
-# CLI from Debian's `zookeeper` package; t77 fails rather than skips without it.
+# Apache ZooKeeper 3.8 from Debian's `zookeeper` package: its zkCli.sh
+# (tests/tests/t77_zkcli.rs) and its server jar, started with java, for the
+# differential test (tests/tests/t78_differential.rs). Both fail rather than
+# skip without it.
 ensure_zookeeper() {
-    if [ -x /usr/share/zookeeper/bin/zkCli.sh ]; then
+    if [ -x /usr/share/zookeeper/bin/zkCli.sh ] && [ -f /usr/share/java/zookeeper.jar ] \
+        && command -v java >/dev/null 2>&1; then
         return
     fi
-    echo "tests/run.sh: installing the Debian package zookeeper (for zkCli.sh)" >&2
-    apt-get update
-    apt-get install -y --no-install-recommends zookeeper
+    echo "tests/run.sh: installing Apache ZooKeeper (apt-get install zookeeper)" >&2
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "tests/run.sh: no apt-get; install Apache ZooKeeper 3.8 so that /usr/share/java/zookeeper.jar and /usr/share/zookeeper/bin/zkCli.sh exist" >&2
+        exit 1
+    fi
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -q
+    $sudo apt-get install -y --no-install-recommends zookeeper
 }
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -7,6 +7,8 @@
 //! - [`examples`]: builds the coordinator's example programs;
 //! - [`shell`]: `zoolab cli` on a pty, a pipe or one-shot, and transcripts;
 //! - [`wait`]: `wait_until`, polling instead of sleeping;
+//! - [`zookeeper`]: the real Apache ZooKeeper, standalone, for differential
+//!   tests;
 //! - [`nemesis`]: fault testing (kill -9, pauses, partitions) with checked
 //!   histories, behind the `zoolab-nemesis` binary.
 //!
@@ -19,6 +21,7 @@ pub mod examples;
 pub mod nemesis;
 pub mod shell;
 pub mod wait;
+pub mod zookeeper;
 
 use coordinator::server_config::ProtocolName;
 

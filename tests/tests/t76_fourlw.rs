@@ -43,7 +43,8 @@ async fn srvr_names_every_servers_mode_and_unlisted_words_are_refused() {
             );
             if let Some(keeper) = status.session_keeper.filter(|_| mode == "peer") {
                 assert!(
-                    srvr.lines().any(|l| l == format!("Session keeper: server.{keeper}")),
+                    srvr.lines()
+                        .any(|l| l == format!("Session keeper: server.{keeper}")),
                     "{protocol} server.{id} names keeper {keeper} in status, srvr said:\n{srvr}"
                 );
             }

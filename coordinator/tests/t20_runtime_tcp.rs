@@ -104,6 +104,11 @@ impl TcpCluster {
     async fn leader(&self) -> NodeId {
         wait_until("the running nodes agree on a leader", || async {
             let s: Vec<_> = self.nodes.values().map(|n| n.handle().status()).collect();
+            if !s.is_empty() && s.iter().all(|s| s.role == Role::Peer) {
+                // Leaderless (basic Paxos): the session keeper all agree on.
+                let keeper = s.first()?.keeper?;
+                return s.iter().all(|s| s.keeper == Some(keeper)).then_some(keeper);
+            }
             let leader = s.iter().find(|s| s.role == Role::Leader)?.id;
             s.iter().all(|s| s.leader == Some(leader)).then_some(leader)
         })

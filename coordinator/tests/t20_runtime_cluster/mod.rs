@@ -121,10 +121,17 @@ impl Cluster {
         self.nodes.values().map(|n| n.handle.status()).collect()
     }
 
-    /// Waits until the running nodes agree on one leader; returns it.
+    /// Waits until the running nodes agree on one leader; returns it. In a
+    /// leaderless cluster (basic Paxos) every node is a peer: waits until
+    /// all name the same running session keeper, and returns that.
     pub async fn leader(&self) -> NodeId {
         wait_until("the running nodes agree on a leader", || async {
             let s = self.statuses();
+            if !s.is_empty() && s.iter().all(|s| s.role == Role::Peer && s.running) {
+                let keeper = s.first()?.keeper?;
+                let running = s.iter().any(|s| s.id == keeper);
+                return (running && s.iter().all(|s| s.keeper == Some(keeper))).then_some(keeper);
+            }
             let leader = s.iter().find(|s| s.role == Role::Leader)?.id;
             s.iter()
                 .all(|s| s.leader == Some(leader) && s.running)

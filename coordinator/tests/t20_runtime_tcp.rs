@@ -107,7 +107,8 @@ impl TcpCluster {
             if !s.is_empty() && s.iter().all(|s| s.role == Role::Peer) {
                 // Leaderless (basic Paxos): the session keeper all agree on.
                 let keeper = s.first()?.keeper?;
-                return s.iter().all(|s| s.keeper == Some(keeper)).then_some(keeper);
+                let running = self.nodes.contains_key(&keeper);
+                return (running && s.iter().all(|s| s.keeper == Some(keeper))).then_some(keeper);
             }
             let leader = s.iter().find(|s| s.role == Role::Leader)?.id;
             s.iter().all(|s| s.leader == Some(leader)).then_some(leader)

@@ -51,29 +51,6 @@ fn sweep(nodes: u64, ctor: Constructor<Paxos>) -> Sweep {
     sweep
 }
 
-/// The faults a sweep of the default size must have exercised, or it
-/// proved little.
-fn assert_faults_happened(sweep: &Sweep) {
-    if sweep.runs < DEFAULT_SEEDS / 4 {
-        return; // a replay or a short sweep
-    }
-    let total = &sweep.stats;
-    assert!(total.chosen > 10_000, "{total:?}");
-    assert!(
-        total.crashes > 500 && total.crashes_mid_batch > 100,
-        "{total:?}"
-    );
-    assert!(total.partitions > 500 && total.pauses > 200, "{total:?}");
-    assert!(
-        total.net.dropped > 1000 && total.net.duplicated > 1000,
-        "{total:?}"
-    );
-    assert!(
-        total.compactions > 1000 && total.snapshots_installed > 50,
-        "{total:?}"
-    );
-}
-
 fn with_options(
     id: NodeId,
     config: ClusterConfig,
@@ -112,12 +89,12 @@ fn accept_below_promise(
 
 #[test]
 fn three_nodes_keep_agreement_durability_and_progress_under_faults() {
-    assert_faults_happened(&sweep(3, <Paxos as Core>::new));
+    sweep(3, <Paxos as Core>::new).assert_faults_happened(DEFAULT_SEEDS);
 }
 
 #[test]
 fn five_nodes_keep_agreement_durability_and_progress_under_faults() {
-    assert_faults_happened(&sweep(5, <Paxos as Core>::new));
+    sweep(5, <Paxos as Core>::new).assert_faults_happened(DEFAULT_SEEDS);
 }
 
 /// Without backoff proposers may duel for ever (the seed's livelock): a

@@ -132,6 +132,32 @@ pub struct Sweep {
     pub stats: RunStats,
 }
 
+impl Sweep {
+    /// Panics unless a sweep of `default_seeds` exercised every fault kind
+    /// (a sweep that never crashed or partitioned proved little). Shorter
+    /// sweeps (a replay, a quick run) are not judged.
+    pub fn assert_faults_happened(&self, default_seeds: u64) {
+        if self.runs < default_seeds / 4 {
+            return;
+        }
+        let total = &self.stats;
+        assert!(total.chosen > 10_000, "{total:?}");
+        assert!(
+            total.crashes > 500 && total.crashes_mid_batch > 100,
+            "{total:?}"
+        );
+        assert!(total.partitions > 500 && total.pauses > 200, "{total:?}");
+        assert!(
+            total.net.dropped > 1000 && total.net.duplicated > 1000,
+            "{total:?}"
+        );
+        assert!(
+            total.compactions > 1000 && total.snapshots_installed > 50,
+            "{total:?}"
+        );
+    }
+}
+
 /// Runs `C` built by `ctor` under `config(seed)` for every seed whose
 /// configuration `keep` accepts, stopping at the first violation.
 pub fn sweep<C: Core>(
